@@ -1,0 +1,1 @@
+"""Streamlit what-if planner (holds no model logic: it calls `sim` and draws)."""

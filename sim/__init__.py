@@ -1,0 +1,1 @@
+"""ccplan: contact-center simulation and staffing planner."""

@@ -1,0 +1,48 @@
+"""`ccplan` command line: one sub-module per subcommand, each with `register(subparsers)`.
+
+A subcommand module adds its parser and sets `func(args) -> int` as the default. `main`
+turns every `InputError` into a one-line message on stderr and exit status 2, so a person
+never sees a traceback for input they can fix.
+"""
+
+import argparse
+import importlib
+import sys
+
+from sim.errors import InputError
+
+# Sub-modules of sim.cli, in the order `ccplan --help` lists them.
+COMMAND_MODULES = ["simulate", "erlang", "staff", "kpi", "summary"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ccplan",
+        description="Contact-center simulation and staffing planner.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"sim.cli.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"sim.cli.{name}":
+                raise
+            continue  # a subcommand not built yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
