@@ -61,6 +61,7 @@ def write_log(log: InteractionLog, out_dir: str | os.PathLike, fmt: str = "parqu
     if out.exists() and not out.is_dir():
         raise InputError(f"out: {out} exists and is not a directory")
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp's private 0700 would stick to the renamed directory
     try:
         for name in TABLES:
             frame = getattr(log, name)

@@ -1,0 +1,9 @@
+"""Scenario: validated description of a contact center (see `model`), read from TOML (see `load`)."""
+
+from sim.scenario.load import load_scenario, parse_scenario, with_field
+from sim.scenario.model import DAY_S, AgentGroup, Arrivals, Horizon, Queue, Scenario
+
+__all__ = [
+    "DAY_S", "AgentGroup", "Arrivals", "Horizon", "Queue", "Scenario",
+    "load_scenario", "parse_scenario", "with_field",
+]
