@@ -1,0 +1,23 @@
+"""The simulator: `simulate(scenario)` → InteractionLog. No KPI is computed here."""
+
+from sim.engine.arrivals import draw_customers
+from sim.engine.core import Progress, Run
+from sim.engine.log_builder import build_log
+from sim.interaction_log import InteractionLog
+from sim.scenario import Scenario
+
+
+def simulate(scenario: Scenario, seed: int | None = None, progress: Progress | None = None) -> InteractionLog:
+    """Run `scenario` once and return its interaction log.
+
+    `seed` overrides the scenario's seed; the same scenario and seed give the same log,
+    bit for bit. `progress(fraction)` is called as simulated time advances (0 to 1).
+    """
+    seed = scenario.seed if seed is None else seed
+    customers = draw_customers(scenario, seed)
+    run = Run(scenario, customers, progress)
+    run.run()
+    return build_log(scenario, customers, run, seed)
+
+
+__all__ = ["simulate"]
