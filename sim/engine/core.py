@@ -24,6 +24,21 @@ OFFLINE, AVAILABLE, BUSY = 0, 1, 2
 Progress = Callable[[float], None]
 
 
+class At(simpy.events.Event):
+    """Fires at an exact time with one callback: a Timeout without its extra bookkeeping.
+
+    The exact time rides on the event because env.now + (t - env.now) may round.
+    """
+
+    def __init__(self, env: simpy.Environment, time_s: float, callback, payload=None):
+        self.env = env
+        self.callbacks = [callback]
+        self._value = payload
+        self._ok = True
+        self.time_s = time_s
+        env.schedule(self, simpy.events.NORMAL, time_s - env.now)
+
+
 class AgentPool:
     """Agents of every group; agent k of a group is on duty while the group's staffing > k."""
 
@@ -92,22 +107,17 @@ class Run:
 
     def run(self) -> None:
         for time_s, counts in self.boundaries:
-            self._at(time_s, self._on_boundary, counts)
+            At(self.env, time_s, self._on_boundary, counts)
         if self.arrival_s:
-            self._at(self.arrival_s[0], self._on_arrival, None)
+            At(self.env, self.arrival_s[0], self._on_arrival)
         self.env.run()
         self.end_s = max(self.end_s, self.env.now)
         self._finish()
         if self.progress:
             self.progress(1.0)
 
-    def _at(self, time_s: float, callback, payload) -> None:
-        # The exact time travels with the event: env.now + (t - env.now) may round.
-        event = self.env.timeout(time_s - self.env.now, (time_s, payload))
-        event.callbacks.append(callback)
-
     def _on_arrival(self, event) -> None:
-        now, _ = event._value
+        now = event.time_s
         i = self.next_arrival
         self.next_arrival = i + 1
         q = self.queue_idx[i]
@@ -119,16 +129,16 @@ class Run:
         else:
             self.waiting[q].append(i)
         if i + 1 < len(self.arrival_s):
-            self._at(self.arrival_s[i + 1], self._on_arrival, None)
+            At(self.env, self.arrival_s[i + 1], self._on_arrival)
 
     def _answer(self, i: int, agent: int, now: float) -> None:
         self.answer_s[i] = now
         self.agent_of[i] = agent
         self.agents.enter(agent, BUSY, now)
-        self._at(now + self.handle_s[i] + self.wrap_s[i], self._on_release, agent)
+        At(self.env, now + self.handle_s[i] + self.wrap_s[i], self._on_release, agent)
 
     def _on_release(self, event) -> None:
-        now, agent = event._value
+        now, agent = event.time_s, event._value
         if self.agents.scheduled[agent]:
             self._seek_work(agent, now)
         else:
@@ -151,7 +161,7 @@ class Run:
         agents.idle[g][agent] = None
 
     def _on_boundary(self, event) -> None:
-        now, counts = event._value
+        now, counts = event.time_s, event._value
         agents = self.agents
         for g, members in enumerate(agents.members):
             for agent in members:
