@@ -1,0 +1,96 @@
+"""`ccplan staff`: agents needed for service targets, for one interval or a whole forecast."""
+
+import argparse
+import sys
+
+from sim.cli.erlang import print_measures
+from sim.erlang import MEASURE_NAMES
+from sim.errors import InputError
+from sim.forecast import read_forecast
+from sim.staffing import Targets, measures_at, requirements_table, required_agents, scheduled_fte
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "staff",
+        help="smallest staffing meeting service targets (one interval or a forecast)",
+        description="Smallest number of agents meeting every target given, under Erlang C "
+                    "(or Erlang A with --patience-s), with shrinkage and chat concurrency.",
+    )
+    traffic = parser.add_mutually_exclusive_group(required=True)
+    traffic.add_argument("--calls-per-hour", type=float)
+    traffic.add_argument("--forecast", metavar="FILE",
+                         help="CSV with interval_start, calls, aht_s [, queue]")
+    parser.add_argument("--aht-s", type=float, help="mean handle time, s (with --calls-per-hour)")
+    parser.add_argument("--interval-min", type=float,
+                        help="interval length, min (default: spacing of the forecast)")
+    parser.add_argument("--target-sl", type=float, help="service-level target, e.g. 0.8")
+    parser.add_argument("--threshold-s", type=float, help="service-level threshold T, s")
+    parser.add_argument("--target-asa-s", type=float, help="maximum ASA, s")
+    parser.add_argument("--max-abandon", type=float, help="maximum abandon share (Erlang A)")
+    parser.add_argument("--max-occupancy", type=float, help="maximum occupancy, e.g. 0.85")
+    parser.add_argument("--patience-s", type=float,
+                        help="mean caller patience, s (exponential): Erlang A")
+    parser.add_argument("--shrinkage", type=float, default=0.0,
+                        help="share of paid time away from contacts, [0, 1)")
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="contacts one agent handles at once (chat)")
+    parser.add_argument("--fte-hours-per-day", type=float, default=8.0,
+                        help="paid hours of one FTE per day (forecast totals)")
+    parser.add_argument("--json", action="store_true", help="one JSON object (single interval)")
+    parser.add_argument("--csv", action="store_true", help="interval table as CSV (forecast)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    targets = Targets(service_level=args.target_sl, threshold_s=args.threshold_s,
+                      asa_s=args.target_asa_s, max_abandon=args.max_abandon,
+                      max_occupancy=args.max_occupancy)
+    if args.forecast is None:
+        return _single(args, targets)
+    return _table(args, targets)
+
+
+def _single(args: argparse.Namespace, targets: Targets) -> int:
+    if args.aht_s is None:
+        raise InputError("aht_s: missing; --calls-per-hour needs --aht-s")
+    agents = int(required_agents(args.calls_per_hour, args.aht_s, targets, args.patience_s,
+                                 args.concurrency))
+    m = measures_at(args.calls_per_hour, args.aht_s, agents, targets, args.patience_s,
+                    args.concurrency)
+    values = {"agents": agents,
+              "scheduled_fte": float(scheduled_fte(agents, args.shrinkage))}
+    values.update({name: float(getattr(m, name)) for name in MEASURE_NAMES})
+    print_measures(values, args.json)
+    return 0
+
+
+def _table(args: argparse.Namespace, targets: Targets) -> int:
+    forecast = read_forecast(args.forecast, args.interval_min)
+    result = requirements_table(forecast, targets, args.patience_s, args.shrinkage,
+                                args.concurrency, args.fte_hours_per_day)
+    table = result.intervals
+    if args.csv:
+        if not table["queue"].any():
+            table = table.drop(columns="queue")
+        table.to_csv(sys.stdout, index=False, float_format="%.6g")
+        return 0
+    for queue, rows in table.groupby("queue", sort=False):
+        if queue:
+            print(f"queue {queue}")
+        shown = rows.drop(columns="queue")
+        print(shown.to_string(index=False, formatters=_FORMATS))
+        totals = result.totals.loc[queue]
+        print(f"total: {totals['calls']:.0f} calls, {totals['agent_hours']:.1f} agent-hours, "
+              f"{totals['scheduled_hours']:.1f} scheduled hours = {totals['fte']:.2f} FTE "
+              f"({args.fte_hours_per_day:g} h/day); SL {totals['service_level']:.1%}, ASA {totals['asa_s']:.1f} s, "
+              f"abandon {totals['p_abandon']:.1%}, occupancy {totals['occupancy']:.1%}")
+    return 0
+
+
+_FORMATS = {
+    "calls": "{:.0f}".format, "aht_s": "{:.0f}".format, "load_erl": "{:.2f}".format,
+    "scheduled_fte": "{:.1f}".format, "p_wait": "{:.3f}".format,
+    "p_abandon": "{:.3f}".format, "service_level": "{:.3f}".format,
+    "asa_s": "{:.1f}".format, "occupancy": "{:.3f}".format,
+}

@@ -1,0 +1,156 @@
+"""Read and check an interval forecast: offered contacts and handle time per interval.
+
+CSV contract (header row first, one row per interval, any order):
+- `interval_start`: ISO 8601 datetime (`2026-01-05T08:00`) or `HH:MM` for a single day;
+- `calls`: contacts offered in the interval, >= 0;
+- `aht_s`: mean handle time in seconds, after-contact work included; > 0 where calls > 0
+  (may be blank where calls = 0);
+- `queue` (optional): one table per queue.
+The interval length is the spacing of `interval_start` (the smallest gap within a queue)
+unless given. Rows are numbered as in a spreadsheet (header = row 1), and every bad row
+is reported with its number and the rule it breaks.
+
+Both readers return the same frame: `queue`, `interval_start` (label), `start_s` (seconds
+from midnight of the first day), `interval_s`, `calls`, `aht_s`, sorted by queue and time.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+
+REQUIRED = ("interval_start", "calls", "aht_s")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def read_forecast(path: str | os.PathLike, interval_min: float | None = None) -> pd.DataFrame:
+    """The checked forecast in `path`; `interval_min` overrides the inferred spacing."""
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise InputError(f"forecast: {path} does not exist") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"forecast: {path} is not a readable CSV ({err})") from None
+    missing = [c for c in REQUIRED if c not in raw.columns]
+    if missing:
+        raise InputError(f"forecast: {path} lacks column(s) {', '.join(missing)}; "
+                         f"needs {', '.join(REQUIRED)} and optionally queue")
+    rows = [f"row {i + 2}" for i in range(len(raw))]
+    problems: list[str] = []
+    start_s, labels = _parse_starts(raw["interval_start"].str.strip(), rows, problems)
+    calls = _parse_numbers(raw["calls"], "calls", rows, problems, required=True)
+    aht = _parse_numbers(raw["aht_s"], "aht_s", rows, problems, required=False)
+    queue = raw["queue"].str.strip() if "queue" in raw.columns else pd.Series("", index=raw.index)
+    frame = pd.DataFrame({"queue": queue, "interval_start": labels, "start_s": start_s,
+                          "calls": calls, "aht_s": aht})
+    return _checked(frame, interval_min, rows, problems, str(path))
+
+
+def forecast_from_arrays(start_s, calls, aht_s, interval_s, queue: str = "") -> pd.DataFrame:
+    """The same checked frame from arrays (e.g. a scenario), one element per interval."""
+    arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (start_s, calls, aht_s)))
+    start, n_calls, aht = (a.ravel() for a in arrays)
+    rows = [f"interval {i}" for i in range(start.size)]
+    problems = [f"{rows[i]}: start_s: {start[i]:g} is not a finite number >= 0"
+                for i in np.flatnonzero(~(np.isfinite(start) & (start >= 0)))]
+    problems += [f"{rows[i]}: calls: nan is not a number" for i in np.flatnonzero(np.isnan(n_calls))]
+    frame = pd.DataFrame({"queue": queue, "interval_start": _clock_labels(start),
+                          "start_s": start, "calls": n_calls, "aht_s": aht})
+    return _checked(frame, float(interval_s) / 60.0, rows, problems, "forecast")
+
+
+def _clock_labels(start_s: np.ndarray) -> list[str]:
+    finite = np.where(np.isfinite(start_s), start_s, 0.0)
+    day, minute = np.divmod(np.round(finite / 60.0).astype(np.int64), 1440)
+    multi_day = day.max(initial=0) > 0
+    return [(f"day {d} " if multi_day else "") + f"{m // 60:02d}:{m % 60:02d}"
+            for d, m in zip(day, minute)]
+
+
+def _parse_starts(values: pd.Series, rows, problems) -> tuple[np.ndarray, list[str]]:
+    clock = values.str.match(_CLOCK)
+    if clock.all():
+        parts = values.str.extract(_CLOCK).astype(int)
+        hours, minutes = parts[0].to_numpy(), parts[1].to_numpy()
+        for i in np.flatnonzero((hours > 23) | (minutes > 59)):
+            problems.append(f"{rows[i]}: interval_start: {values.iloc[i]!r} is not a time "
+                            "of day HH:MM")
+        return (hours * 3600.0 + minutes * 60.0), list(values)
+    try:
+        stamps = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError) as err:  # e.g. mixed time zones
+        raise InputError(f"interval_start: {err}") from None
+    for i in np.flatnonzero(stamps.isna().to_numpy()):
+        problems.append(f"{rows[i]}: interval_start: {values.iloc[i]!r} is not an ISO 8601 "
+                        "datetime (2026-01-05T08:00) or, for every row, HH:MM")
+    day0 = stamps.min().normalize() if stamps.notna().any() else pd.Timestamp(0)
+    seconds = (stamps - day0).dt.total_seconds().to_numpy()
+    return seconds, list(stamps.dt.strftime("%Y-%m-%dT%H:%M").fillna(""))
+
+
+def _parse_numbers(values: pd.Series, name: str, rows, problems, required: bool):
+    text = values.str.strip()
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(float)
+    blank = (text == "").to_numpy()
+    for i in np.flatnonzero(np.isnan(numbers) & (~blank | required)):
+        what = "missing" if blank[i] else f"{text.iloc[i]!r} is not a number"
+        problems.append(f"{rows[i]}: {name}: {what}")
+    return numbers
+
+
+def _checked(frame: pd.DataFrame, interval_min, rows, problems, source) -> pd.DataFrame:
+    """Apply the value rules and spacing rules, raise with every problem, else sort."""
+    calls, aht = frame["calls"].to_numpy(), frame["aht_s"].to_numpy()
+    for i in np.flatnonzero((calls < 0) | np.isinf(calls)):
+        problems.append(f"{rows[i]}: calls: {calls[i]:g} is not a finite number >= 0")
+    for i in np.flatnonzero((calls > 0) & ~((aht > 0) & np.isfinite(aht))):
+        value = "missing" if np.isnan(aht[i]) else f"{aht[i]:g}"
+        problems.append(f"{rows[i]}: aht_s: {value} is not > 0 (calls > 0)")
+    interval_s = _interval_s(frame, interval_min, rows, problems)
+    if problems:
+        raise InputError(f"{source}: {len(problems)} problem(s)\n  " + "\n  ".join(problems),
+                         problems)
+    out = frame.assign(interval_s=interval_s)
+    out["order"] = pd.Categorical(out["queue"], categories=out["queue"].unique())
+    out = out.sort_values(["order", "start_s"], kind="stable").drop(columns="order")
+    return out[["queue", "interval_start", "start_s", "interval_s", "calls", "aht_s"]] \
+        .reset_index(drop=True)
+
+
+def _interval_s(frame: pd.DataFrame, interval_min, rows, problems) -> float:
+    """The interval length: given, or the smallest spacing, which must agree across queues."""
+    if interval_min is not None:
+        if not (np.isfinite(interval_min) and interval_min > 0):
+            raise InputError(f"interval_min: {interval_min:g} is not > 0")
+    spacings = {}
+    for queue, group in frame[np.isfinite(frame["start_s"])].groupby("queue", sort=False):
+        order = group["start_s"].sort_values(kind="stable")
+        gaps = np.diff(order.to_numpy())
+        for j in np.flatnonzero(gaps == 0):
+            first, second = order.index[j], order.index[j + 1]
+            problems.append(f"{rows[second]}: interval_start: repeats {rows[first]}"
+                            + (f" in queue {queue!r}" if queue else ""))
+        positive = gaps[gaps > 0]
+        if positive.size:
+            spacings[queue] = positive.min()
+    if interval_min is not None:
+        interval_s = interval_min * 60.0
+        for queue, spacing in spacings.items():
+            if spacing < interval_s:
+                problems.append(f"interval_start: rows {spacing / 60:g} min apart overlap "
+                                f"{interval_min:g}-min intervals"
+                                + (f" in queue {queue!r}" if queue else ""))
+        return interval_s
+    if not spacings:
+        problems.append("interval_min: cannot infer the interval length from fewer than two "
+                        "rows per queue; give it (--interval-min)")
+    elif len(set(spacings.values())) > 1:
+        problems.append("interval_start: queues are spaced differently ("
+                        + ", ".join(f"{q}: {s / 60:g} min" for q, s in spacings.items())
+                        + "); give the interval length (--interval-min)")
+    return float(min(spacings.values(), default=np.nan))
