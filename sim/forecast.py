@@ -64,6 +64,22 @@ def forecast_from_arrays(start_s, calls, aht_s, interval_s, queue: str = "") -> 
     return _checked(frame, float(interval_s) / 60.0, rows, problems, "forecast")
 
 
+def forecast_from_scenario(scenario) -> pd.DataFrame:
+    """A scenario's own forecast: expected arrivals and mean handle + wrap time per queue.
+
+    Each queue is sized on its own, as if served by a dedicated team; agents shared across
+    queues in the scenario are not pooled here (the simulator shows what pooling buys).
+    """
+    horizon = scenario.horizon
+    frames = [
+        forecast_from_arrays(horizon.interval_starts_s(), scenario.expected_arrivals(queue),
+                             queue.handle.mean_s + queue.wrap.mean_s, horizon.interval_s,
+                             queue=queue.name)
+        for queue in scenario.queues
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
 def _clock_labels(start_s: np.ndarray) -> list[str]:
     finite = np.where(np.isfinite(start_s), start_s, 0.0)
     day, minute = np.divmod(np.round(finite / 60.0).astype(np.int64), 1440)

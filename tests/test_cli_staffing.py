@@ -104,3 +104,18 @@ def test_ccplan_console_script():
                           cwd=os.path.dirname(os.path.dirname(__file__)))
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["p_wait"] == pytest.approx(0.174132, abs=1e-6)
+
+
+def test_staff_from_a_scenario_sizes_each_queue_for_its_expected_arrivals(capsys):
+    scenario = str(Path(__file__).parent.parent / "scenarios" / "default.toml")
+    status, out, _ = run(capsys, "staff", "--scenario", scenario, "--target-sl", "0.8",
+                         "--threshold-s", "20", "--csv")
+    table = pd.read_csv(io.StringIO(out))
+    assert status == 0 and sorted(table["queue"].unique()) == ["billing", "moves"]
+    billing = table[table["queue"] == "billing"]
+    # 4,200 calls spread by the profile; AHT is the handle mean plus the wrap mean.
+    assert billing["calls"].sum() == pytest.approx(4200) and (billing["aht_s"] == 330 + 45).all()
+    assert (table["service_level"] >= 0.8).all()
+    status, _, err = run(capsys, "staff", "--scenario", "nowhere.toml", "--target-sl", "0.8",
+                         "--threshold-s", "20")
+    assert status == 2 and "nowhere.toml: cannot be read" in err

@@ -7,12 +7,13 @@ never sees a traceback for input they can fix.
 
 import argparse
 import importlib
+import os
 import sys
 
 from sim.errors import InputError
 
 # Sub-modules of sim.cli, in the order `ccplan --help` lists them.
-COMMAND_MODULES = ["simulate", "erlang", "staff", "kpi", "summary"]
+COMMAND_MODULES = ["simulate", "erlang", "staff", "kpi", "summary", "import_data"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `ccplan staff ... | head`: the reader left, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("interrupted: nothing was written", file=sys.stderr)
         return 130

@@ -6,7 +6,8 @@ import sys
 from sim.cli.erlang import print_measures
 from sim.erlang import MEASURE_NAMES
 from sim.errors import InputError
-from sim.forecast import read_forecast
+from sim.forecast import forecast_from_scenario, read_forecast
+from sim.scenario import load_scenario
 from sim.staffing import Targets, measures_at, requirements_table, required_agents, scheduled_fte
 
 
@@ -21,6 +22,8 @@ def register(subparsers) -> None:
     traffic.add_argument("--calls-per-hour", type=float)
     traffic.add_argument("--forecast", metavar="FILE",
                          help="CSV with interval_start, calls, aht_s [, queue]")
+    traffic.add_argument("--scenario", metavar="FILE",
+                         help="scenario TOML: size each queue for its expected arrivals")
     parser.add_argument("--aht-s", type=float, help="mean handle time, s (with --calls-per-hour)")
     parser.add_argument("--interval-min", type=float,
                         help="interval length, min (default: spacing of the forecast)")
@@ -46,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     targets = Targets(service_level=args.target_sl, threshold_s=args.threshold_s,
                       asa_s=args.target_asa_s, max_abandon=args.max_abandon,
                       max_occupancy=args.max_occupancy)
-    if args.forecast is None:
+    if args.forecast is None and args.scenario is None:
         return _single(args, targets)
     return _table(args, targets)
 
@@ -66,7 +69,10 @@ def _single(args: argparse.Namespace, targets: Targets) -> int:
 
 
 def _table(args: argparse.Namespace, targets: Targets) -> int:
-    forecast = read_forecast(args.forecast, args.interval_min)
+    if args.scenario is not None:
+        forecast = forecast_from_scenario(load_scenario(args.scenario))
+    else:
+        forecast = read_forecast(args.forecast, args.interval_min)
     result = requirements_table(forecast, targets, args.patience_s, args.shrinkage,
                                 args.concurrency, args.fte_hours_per_day)
     table = result.intervals
