@@ -89,8 +89,12 @@ def conform(frame: pd.DataFrame, columns: tuple[Column, ...], table: str) -> pd.
         raise InputError(f"{table}: missing required column(s) {', '.join(missing)}")
     out = {}
     for column in columns:
+        values = frame[column.name]
+        if values.dtype == column.dtype:
+            out[column.name] = values  # already right: no copy
+            continue
         try:
-            out[column.name] = frame[column.name].astype(column.dtype)
+            out[column.name] = values.astype(column.dtype)
         except (TypeError, ValueError) as err:
             raise InputError(
                 f"{table}.{column.name}: cannot be read as {column.dtype} ({err})"
