@@ -1,0 +1,113 @@
+"""`ccplan kpi LOG_DIR`: score a log directory with every KPI, overall or per group."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tomllib
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import pandas as pd
+
+from sim.errors import InputError
+from sim.interaction_log import read_log
+from sim.kpis import ABANDON_VARIANTS, KEYS, SL_VARIANTS, KpiReport, KpiSettings, score, score_by
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "kpi", help="score an interaction log with every KPI",
+        description="Score LOG_DIR (written by `simulate` or `import contacts`). Without "
+        "--by: one line per KPI. With --json and no --by: one JSON object {kpi id: value}.")
+    parser.add_argument("log_dir", metavar="LOG_DIR")
+    parser.add_argument("--by", metavar="KEY[,KEY]",
+                        help=f"group by one or more of: {', '.join(KEYS)}")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="JSON on stdout")
+    output.add_argument("--csv", action="store_true", help="CSV on stdout")
+    parser.add_argument("--details", action="store_true",
+                        help="without --by: also name, unit, variant, band position, reason")
+    parser.add_argument("--settings", metavar="KPI.toml", help="KPI settings file (TOML)")
+    parser.add_argument("--sl-threshold", type=float, metavar="S", dest="sl_threshold_s")
+    parser.add_argument("--sl-variant", choices=list(SL_VARIANTS))
+    parser.add_argument("--short-abandon", type=float, metavar="S", dest="short_abandon_s")
+    parser.add_argument("--abandon-variant", choices=list(ABANDON_VARIANTS))
+    parser.add_argument("--recontact-window-days", type=float, metavar="D")
+    parser.set_defaults(func=run)
+
+
+def settings_from_args(args: argparse.Namespace) -> KpiSettings:
+    """Settings file first, then the options given on the command line."""
+    settings = KpiSettings()
+    if args.settings:
+        try:
+            settings = KpiSettings.from_dict(tomllib.loads(Path(args.settings).read_text()))
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise InputError(f"settings: {args.settings} cannot be read ({err})") from None
+    options = {name: getattr(args, name) for name in
+               ("sl_threshold_s", "sl_variant", "short_abandon_s", "abandon_variant")}
+    if args.recontact_window_days is not None:
+        options["recontact_window_s"] = args.recontact_window_days * 86400.0
+    return replace(settings, **{k: v for k, v in options.items() if v is not None})
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    log = read_log(args.log_dir)
+    if args.by:
+        frame = score_by(log, [key.strip() for key in args.by.split(",")], settings)
+        sys.stdout.write(format_frame(frame, args))
+    else:
+        sys.stdout.write(format_report(score(log, settings), args))
+    return 0
+
+
+def format_frame(frame: pd.DataFrame, args: argparse.Namespace) -> str:
+    if args.csv:
+        return frame.to_csv()
+    if args.json:
+        records = json.loads(frame.reset_index().to_json(orient="records"))
+        return json.dumps(records, indent=1) + "\n"
+    few_groups = len(frame) <= 12  # then KPIs as rows reads better than 40 columns
+    with pd.option_context("display.max_columns", None, "display.width", 200):
+        shown = frame.T if few_groups else frame
+        return shown.to_string(float_format=lambda v: f"{v:.4g}") + "\n"
+
+
+def format_report(report: KpiReport, args: argparse.Namespace) -> str:
+    if args.json:
+        body = ([_jsonable(asdict(r)) for r in report.results.values()] if args.details
+                else report.values())
+        return json.dumps(body, indent=1) + "\n"
+    frame = report.to_frame()
+    if args.csv:
+        return frame.to_csv()
+    lines = []
+    for r in report.results.values():
+        note = r.unavailable and f"not available: {r.unavailable}"
+        note = note or ", ".join(x for x in (r.position, args.details and r.variant) if x)
+        lines.append(f"{r.id:<29} {_show(r.value, r.unit):>22}  {note}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+def _show(value, unit: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return " ".join(f"{k}={_show(v, unit)}" for k, v in value.items())
+    if unit == "share":
+        return f"{100 * value:.1f} %"
+    if unit == "s":
+        return f"{value:,.1f} s"
+    return f"{value:,.4g}" if unit.startswith("score") else f"{value:,.4g} {unit}"
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    return value

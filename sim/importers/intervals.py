@@ -1,0 +1,218 @@
+"""Import an interval-level ACD export: score what it supports, turn it into a forecast.
+
+An interval export holds totals and averages per interval (and queue), not contacts, so
+only the KPIs those aggregates determine are scored; the others are reported as not
+available. Averages are recombined with their own weights (AHT and ASA by handled, SL %
+by offered), never averaged plainly across intervals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.importers import parsing
+from sim.importers.mapping import Mapping
+from sim.kpis.engine import KpiReport, make_report
+from sim.kpis.settings import KpiSettings
+from sim.kpis.validate import Violation, raise_if_any
+
+COUNTS = ("offered", "handled", "abandoned")
+DURATIONS = ("aht_s", "talk_s", "hold_s", "acw_s", "asa_s", "avg_abandon_s")
+ALL_QUEUES = "all"
+NO_CONTACT_ROWS = "an interval-level export has no contact rows"
+
+
+@dataclass(frozen=True)
+class IntervalData:
+    """One row per interval (and queue). Absent measures are NaN columns."""
+
+    frame: pd.DataFrame  # interval_start (local wall clock), queue, counts, aht_s, asa_s, ...
+    interval_s: float
+    sl_threshold_s: float | None
+    has_queue: bool
+    source: str
+
+
+def read_intervals(path: str | Path, mapping: Mapping) -> IntervalData:
+    raw = parsing.read_table(path, mapping.format, mapping.delimiter, mapping.encoding)
+    missing = [f"{src} (for {name})" for name, src in mapping.columns.items()
+               if src not in raw.columns]
+    if missing:
+        raise InputError(f"{path}: required column(s) missing: {', '.join(missing)}; "
+                         f"the file has: {', '.join(map(str, raw.columns))}")
+    for need in ("interval_start", "offered"):
+        if mapping.source(need) is None:
+            raise InputError(f"mapping [columns]: {need} is required for an interval export")
+    if mapping.source("aht_s") is None and mapping.source("talk_s") is None:
+        raise InputError("mapping [columns]: map aht_s, or talk_s (+ hold_s, acw_s), to get "
+                         "the handle time")
+    frame, violations = _parse(raw, mapping)
+    interval_s = mapping.interval_s or _infer_interval_s(frame["interval_start"])
+    violations += _rules(frame, interval_s)
+    raise_if_any(violations, np.arange(1, len(raw) + 1))
+    return IntervalData(frame, interval_s, mapping.sl_threshold_s,
+                        mapping.source("queue") is not None, f"imported: {Path(path).name}")
+
+
+def _parse(raw: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, list[Violation]]:
+    out, violations = {}, []
+
+    def parsed(name: str, result: parsing.Parsed):
+        if result.bad.any():
+            violations.append(Violation(f"column {mapping.source(name)!r} ({name})",
+                                        result.bad, raw[mapping.source(name)].to_numpy(),
+                                        f"must be {result.rule}"))
+        return result.values
+
+    start = parsing.parse_timestamp(raw[mapping.source("interval_start")],
+                                    mapping.time_format, mapping.timezone)
+    out["interval_start"] = parsed("interval_start", parsing.Parsed(
+        start.values, start.values.isna().to_numpy(), f"set on every row, {start.rule}"))
+    queue = mapping.source("queue")
+    out["queue"] = (parsing.parse_label(raw[queue]).values.fillna("(none)") if queue
+                    else pd.Series(ALL_QUEUES, index=raw.index))
+    nan = np.full(len(raw), np.nan)
+    for name in COUNTS + DURATIONS + ("service_level_pct",):
+        source = mapping.source(name)
+        if source is None:
+            out[name] = nan
+        elif name in DURATIONS:
+            out[name] = parsed(name, parsing.parse_duration(raw[source], mapping.duration_unit))
+        elif name == "offered":
+            number = parsing.parse_number(raw[source])
+            out[name] = parsed(name, parsing.Parsed(number.values, np.isnan(number.values),
+                                                    "a number on every row"))
+        else:
+            out[name] = parsed(name, parsing.parse_number(raw[source]))
+    if mapping.source("aht_s") is None:  # components of the handle time, averages
+        out["aht_s"] = out["talk_s"] + np.nan_to_num(out["hold_s"]) + np.nan_to_num(out["acw_s"])
+    frame = pd.DataFrame(out)
+    return frame[["interval_start", "queue", *COUNTS, "aht_s", "asa_s", "avg_abandon_s",
+                  "service_level_pct"]], violations
+
+
+def _infer_interval_s(starts: pd.Series) -> float:
+    steps = np.diff(np.unique(starts.dropna().to_numpy("datetime64[s]").astype(np.int64)))
+    if len(steps) == 0:
+        raise InputError("time.interval_s: cannot be inferred from one interval; set it")
+    return float(steps.min())
+
+
+def _rules(frame: pd.DataFrame, interval_s: float) -> list[Violation]:
+    counts = {name: frame[name].to_numpy(float) for name in COUNTS}
+    seconds_of_day = (frame["interval_start"] - frame["interval_start"].dt.normalize()
+                      ).dt.total_seconds().to_numpy(float)
+    rules = [
+        ("interval_start", seconds_of_day % interval_s > 0,
+         f"must start on the {interval_s:g}-second interval grid"),
+        ("interval_start", frame.duplicated(["interval_start", "queue"]).to_numpy()
+         & frame["interval_start"].notna().to_numpy(), "must be unique per queue"),
+        ("handled", counts["handled"] + np.nan_to_num(counts["abandoned"])
+         > counts["offered"], "handled + abandoned must not exceed offered"),
+        ("service_level_pct", (frame["service_level_pct"] < 0)
+         | (frame["service_level_pct"] > 100), "must lie in 0-100"),
+    ]
+    for name in COUNTS:
+        values = counts[name]
+        rules.append((name, (values < 0) | (np.abs(values - np.round(values)) > 0),
+                      "must be a whole number >= 0"))
+    for name in ("aht_s", "asa_s", "avg_abandon_s"):
+        rules.append((name, frame[name].to_numpy(float) < 0, "negative duration: must be >= 0"))
+    return [Violation(f"intervals.{name}", np.asarray(bad, bool), frame[name].to_numpy(), rule)
+            for name, bad, rule in rules if np.asarray(bad, bool).any()]
+
+
+def totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
+    """Sums that recombine averages correctly, per group (or one row "all")."""
+    weighted = pd.DataFrame({
+        **{name: frame[name] for name in COUNTS},
+        "handle_time_s": frame["aht_s"] * frame["handled"],
+        "answered_wait_s": frame["asa_s"] * frame["handled"],
+        "abandoned_wait_s": frame["avg_abandon_s"] * frame["abandoned"],
+        "within_t": frame["service_level_pct"] / 100.0 * frame["offered"],
+    })
+    keys = [_key(frame, k) for k in by] if by else pd.Series(ALL_QUEUES, index=frame.index)
+    return weighted.groupby(keys, sort=True).sum(min_count=1)
+
+
+def _key(frame: pd.DataFrame, by: str) -> pd.Series:
+    start = frame["interval_start"]
+    keys = {"interval": start, "day": start.dt.normalize(), "queue": frame["queue"],
+            "interval_of_day": start.dt.strftime("%H:%M")}
+    if by not in keys:
+        raise InputError(f"by: {by!r} must be one of {', '.join(keys)} for an interval export")
+    return keys[by].rename(by)
+
+
+def interval_kpis(sums: pd.DataFrame) -> pd.DataFrame:
+    """The KPIs interval totals determine, one row per group."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        div = lambda a, b: (a / b).where(b > 0)  # noqa: E731 - one-line ratio with NaN for 0
+        return pd.DataFrame({
+            "offered": sums["offered"], "answered": sums["handled"],
+            "abandoned": sums["abandoned"],
+            "service_level": div(sums["within_t"], sums["offered"]),
+            "asa": div(sums["answered_wait_s"], sums["handled"]),
+            "avg_wait_all": div(sums["answered_wait_s"] + sums["abandoned_wait_s"],
+                                sums["handled"] + sums["abandoned"]),
+            "abandon_rate": div(sums["abandoned"], sums["offered"]),
+            "answer_rate": div(sums["handled"], sums["offered"]),
+            "aht": div(sums["handle_time_s"], sums["handled"]),
+        })
+
+
+def score_intervals(data: IntervalData, settings: KpiSettings = KpiSettings()) -> KpiReport:
+    """Overall KPIs of an interval export, in the same report shape as `score`."""
+    row = interval_kpis(totals(data.frame)).iloc[0]
+    values = {k: (None if pd.isna(v) else float(v)) for k, v in row.items()}
+    t = f"T={data.sl_threshold_s:g} s" if data.sl_threshold_s else "T as set in the ACD"
+    variants = {
+        "service_level": f"as exported by the ACD ({t}), weighted by offered",
+        "abandon_rate": "abandoned / offered as counted by the ACD",
+        "answer_rate": "handled / offered as counted by the ACD",
+        "aht": "weighted by handled", "asa": "weighted by handled",
+        "avg_wait_all": "ASA and average abandon time, weighted by handled and abandoned",
+    }
+    unavailable = {k: "the export has no column for it" for k, v in values.items()
+                   if v is None and k in ("service_level", "asa", "avg_wait_all", "abandoned")}
+    values = {k: v for k, v in values.items() if k not in unavailable}
+    return make_report(values, unavailable, settings, variants,
+                       default_reason=NO_CONTACT_ROWS)
+
+
+def to_forecast(data: IntervalData) -> tuple[pd.DataFrame, list[str]]:
+    """Per-interval calls (offered) and AHT (s), every interval from first to last.
+
+    Intervals absent from the export get 0 calls; an interval with no handled contact
+    gets its queue's handled-weighted AHT. Both are counted in the returned notes.
+    """
+    frame, notes = data.frame, []
+    step = pd.Timedelta(seconds=data.interval_s)
+    grid = pd.date_range(frame["interval_start"].min(), frame["interval_start"].max(), freq=step)
+    parts = []
+    for queue, rows in frame.groupby("queue", sort=True):
+        sums = totals(rows).iloc[0]
+        queue_aht_s = sums["handle_time_s"] / sums["handled"] if sums["handled"] > 0 else np.nan
+        rows = rows.set_index("interval_start").reindex(grid)
+        gaps = int(rows["offered"].isna().sum())
+        aht = rows["aht_s"].where(rows["handled"] > 0)
+        filled = int((aht.isna() & rows["offered"].notna()).sum())
+        if gaps:
+            notes.append(f"{queue}: {gaps} interval(s) absent from the export, set to 0 calls")
+        if filled:
+            notes.append(f"{queue}: {filled} interval(s) without handled contacts take the "
+                         f"queue's AHT {queue_aht_s:.1f} s")
+        parts.append(pd.DataFrame({
+            "interval_start": grid.strftime("%Y-%m-%dT%H:%M"),
+            "calls": rows["offered"].fillna(0).astype(np.int64).to_numpy(),
+            "aht_s": aht.fillna(queue_aht_s).round(3).to_numpy(),
+            "queue": queue,
+        }))
+    forecast = pd.concat(parts, ignore_index=True).sort_values(
+        ["interval_start", "queue"], kind="stable", ignore_index=True)
+    return (forecast if data.has_queue else forecast.drop(columns="queue")), notes

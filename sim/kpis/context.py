@@ -1,0 +1,123 @@
+"""The log as numpy arrays, read once per scoring run and shared by every KPI family.
+
+Each boolean mask (offered, live, answered, ...) is defined here and only here, so two KPIs
+cannot disagree on what "offered" means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.kpis.catalogue import OPTIONAL_CONTACT_COLUMNS
+from sim.kpis.grouping import Grouping, Pieces
+from sim.kpis.issues import IssueTable
+from sim.kpis.settings import KpiSettings
+from sim.log_schema import AGENT_STATES
+
+
+def floats(frame: pd.DataFrame, name: str) -> np.ndarray:
+    return frame[name].to_numpy(dtype=float, na_value=np.nan)
+
+
+def flags(series: pd.Series) -> np.ndarray:
+    """A boolean column as a numpy mask, missing as False."""
+    return series.to_numpy(dtype=bool, na_value=False)
+
+
+def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where the denominator is 0 (no data, not zero)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / denominator, np.nan)
+
+
+class ContactArrays:
+    """Columns and masks of the contacts table. Outbound rows only feed outbound KPIs."""
+
+    def __init__(self, frame: pd.DataFrame, settings: KpiSettings):
+        self.frame = frame
+        self.arrival, self.enqueue = floats(frame, "arrival_s"), floats(frame, "enqueue_s")
+        self.answer, self.end = floats(frame, "answer_s"), floats(frame, "end_s")
+        self.handle, self.wrap = floats(frame, "handle_s"), floats(frame, "wrap_s")
+        outcome = frame["outcome"]
+        self.outbound = (flags(frame["direction"].astype("str") == "outbound")
+                         if "direction" in frame.columns else np.zeros(len(frame), bool))
+        inbound = ~self.outbound
+        self.inbound = inbound
+        self.segment = frame["segment"].to_numpy(np.int64)
+        self.contact = inbound & (self.segment == 1)
+        self.answered = inbound & flags(outcome == "answered")
+        self.abandoned = inbound & flags(outcome == "abandoned")
+        self.self_served = inbound & flags(outcome == "self_served")
+        self.offered = self.answered | self.abandoned | (inbound & flags(outcome == "unserved"))
+        is_async = flags(frame["channel"].isin(list(settings.async_channels)))
+        self.live, self.async_ = self.offered & ~is_async, self.offered & is_async
+        abandon = floats(frame, "abandon_s")
+        # the time a queued row left the queue: answered, abandoned, or the run ended
+        self.leave = np.where(self.answered, self.answer,
+                              np.where(self.abandoned, abandon, self.end))
+        self.wait = np.where(self.offered, self.leave - self.enqueue, np.nan)
+        self.resolved = self.answered & flags(frame["resolved"])
+        self.transferred = self.answered & flags(frame["transferred_to"].notna())
+        self.issue_id = frame["issue_id"].to_numpy(np.int64)
+        self.customer_id = frame["customer_id"].to_numpy(np.int64)
+
+    def optional(self, name: str) -> pd.Series | None:
+        """An optional column (see OPTIONAL_CONTACT_COLUMNS) cast to its type, or None."""
+        if name not in self.frame.columns:
+            return None
+        column = next(c for c in OPTIONAL_CONTACT_COLUMNS if c.name == name)
+        try:
+            return self.frame[name].astype(column.dtype)
+        except (TypeError, ValueError) as err:
+            raise InputError(f"contacts.{name}: cannot be read as {column.dtype} ({err})"
+                             ) from None
+
+
+class StateArrays:
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.start, self.end = floats(frame, "start_s"), floats(frame, "end_s")
+        self.state_code = pd.Categorical(frame["state"], categories=list(AGENT_STATES)).codes
+        self.state = {name: self.state_code == i for i, name in enumerate(AGENT_STATES)}
+
+
+@dataclass
+class Context:
+    """What every KPI family receives; derived tables are built once, on first use."""
+
+    contacts: ContactArrays
+    states: StateArrays
+    grouping: Grouping
+    settings: KpiSettings
+
+    @cached_property
+    def state_pieces(self) -> Pieces | None:
+        """Agent-state spells clipped to groups; None if the grouping needs a queue key."""
+        if not self.grouping.groupable("agent_states"):
+            return None
+        return self.grouping.spells(self.states.start, self.states.end, "agent_states")
+
+    @cached_property
+    def agent_seconds(self) -> dict[str, np.ndarray]:
+        """Agent time per state per group (zeros when the states cannot be grouped)."""
+        pieces, n, k = self.state_pieces, self.grouping.n, len(AGENT_STATES)
+        if pieces is None:
+            return {name: np.zeros(n) for name in AGENT_STATES}
+        flat = pieces.code * k + self.states.state_code[pieces.row]
+        table = np.bincount(flat, weights=pieces.seconds, minlength=n * k).reshape(n, k)
+        return {name: table[:, i] for i, name in enumerate(AGENT_STATES)}
+
+    @cached_property
+    def staffed_hours(self) -> np.ndarray:
+        """On-duty (paid, logged-in) agent hours: every state but offline."""
+        seconds = self.agent_seconds
+        return sum(seconds[s] for s in AGENT_STATES if s != "offline") / 3600.0
+
+    @cached_property
+    def issues(self) -> IssueTable:
+        return IssueTable(self.contacts, self.grouping, self.settings.recontact_window_s)

@@ -1,0 +1,62 @@
+"""Cost KPIs: in-house paid hours, vendor charges and telephony over handled contacts.
+
+In-house agents cost their group's loaded hourly rate for every on-duty hour (breaks are
+paid); vendors charge per handled contact, per handled minute and per staffed hour, as
+their contract says (settings.costs.partners). Labour is not attributable to a queue or a
+channel (agents serve several), so cost KPIs cannot be grouped by those keys.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.kpis.context import Context, flags, ratio
+from sim.kpis.settings import CostRates
+from sim.log_schema import IN_HOUSE
+
+
+def cost_kpis(ctx: Context) -> dict:
+    c, g, rates = ctx.contacts, ctx.grouping, ctx.settings.costs
+    labour = _labour_cost(ctx, rates)
+    partner = c.frame["partner"]
+    vendor = flags(partner.notna() & (partner != IN_HOUSE))
+    per_contact = _per_row(partner, _vendor_rate(rates, "per_handled_contact"))
+    per_minute = _per_row(partner, _vendor_rate(rates, "per_handled_minute"))
+    charge = per_contact + per_minute * (c.handle + c.wrap) / 60.0
+    vendor_cost = g.total(charge, c.answered & vendor)
+    phone = flags(c.frame["channel"].isin(list(rates.telephony_channels)))
+    # a transferred segment starts at its enqueue: its IVR time was billed on segment 1
+    connected_from = np.where((c.segment > 1) & ~np.isnan(c.enqueue), c.enqueue, c.arrival)
+    telephony = g.total((c.end - connected_from) / 60.0 * rates.telephony_per_minute, phone)
+    total = labour + vendor_cost + telephony
+    return {"total_cost": total, "cost_per_contact": ratio(total, g.count(c.answered))}
+
+
+def _labour_cost(ctx: Context, rates: CostRates) -> np.ndarray:
+    pieces, states = ctx.state_pieces, ctx.states
+    if pieces is None:
+        return np.full(ctx.grouping.n, np.nan)
+    partner = states.frame["partner"]
+    in_house = flags(partner.isna() | (partner == IN_HOUSE))
+    hourly = np.where(in_house,
+                      _per_row(states.frame["agent_group"],
+                               {None: rates.in_house_hourly, **rates.hourly_by_group}),
+                      _per_row(partner, _vendor_rate(rates, "per_staffed_hour")))
+    on_duty = ~states.state["offline"]
+    cost = pieces.seconds / 3600.0 * (hourly * on_duty)[pieces.row]
+    return np.bincount(pieces.code, weights=cost, minlength=ctx.grouping.n)
+
+
+def _vendor_rate(rates: CostRates, charge: str) -> dict:
+    """{vendor: rate} for one charge, with the default rate under the key None."""
+    table = {None: getattr(rates.partner_default, charge)}
+    return table | {name: getattr(p, charge) for name, p in rates.partners.items()}
+
+
+def _per_row(labels: pd.Series, rate: dict) -> np.ndarray:
+    """The rate of each row's label; labels not in `rate` (and missing) take rate[None]."""
+    codes, uniques = pd.factorize(labels)
+    values = [rate.get(str(u), rate[None]) for u in uniques] + [rate[None]]
+    return np.asarray(values, dtype=float)[codes]
+

@@ -1,0 +1,173 @@
+"""The KPI engine: score an InteractionLog overall (`score`) or per group (`score_by`).
+
+Reads only the log and the settings, so a simulated log and an imported export are scored
+the same way. A KPI whose data the log does not carry is reported as not available, with
+the reason; it is never filled with a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.interaction_log import InteractionLog
+from sim.kpis.catalogue import AGENT_STATES_NEED, CATALOGUE, Band, KpiSpec, position
+from sim.kpis.context import ContactArrays, Context, StateArrays
+from sim.kpis.costs import cost_kpis
+from sim.kpis.experience import (contact_mix_kpis, optional_column_kpis, resolution_kpis,
+                                 survey_kpis)
+from sim.kpis.grouping import AGENT_LABEL_KEYS, TIME_KEYS, build
+from sim.kpis.handling import handling_kpis
+from sim.kpis.queue import queue_kpis, volume_kpis
+from sim.kpis.settings import KpiSettings
+from sim.kpis.validate import check_log
+
+FAMILIES = (volume_kpis, queue_kpis, handling_kpis, resolution_kpis, survey_kpis,
+            contact_mix_kpis, optional_column_kpis, cost_kpis)
+UNMAPPED_COLUMNS = "unmapped_columns"  # meta.extra key: columns an importer had to fill in
+# Flags where missing means "not known", not "no": all missing would read as 0 % / 100 %.
+UNKNOWN_WHEN_MISSING = ("resolved", "churned")
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    id: str
+    name: str
+    unit: str
+    definition: str
+    variant: str  # the definition variant and parameters used ('' if there is one)
+    value: float | dict[str, float] | None  # None: no data, or not available
+    position: str | None  # against the reference band: "good", "typical", ...
+    band: Band | None
+    unavailable: str | None  # why the log cannot give this KPI; None if computed
+
+
+@dataclass(frozen=True)
+class KpiReport:
+    """Overall KPI values with their metadata, in catalogue order."""
+
+    results: dict[str, KpiResult]
+    settings: KpiSettings
+
+    def __getitem__(self, kpi_id: str):
+        return self.results[kpi_id].value
+
+    def values(self) -> dict:
+        """{kpi id: value}: the JSON-ready view."""
+        return {kpi_id: result.value for kpi_id, result in self.results.items()}
+
+    def to_frame(self) -> pd.DataFrame:
+        rows = [{"id": r.id, "name": r.name, "value": r.value, "unit": r.unit,
+                 "variant": r.variant, "position": r.position, "unavailable": r.unavailable}
+                for r in self.results.values()]
+        return pd.DataFrame(rows).set_index("id")
+
+
+def score(log: InteractionLog, settings: KpiSettings = KpiSettings()) -> KpiReport:
+    """Every KPI of the catalogue over the whole log."""
+    values, unavailable, _ = _evaluate(log, (), settings)
+    overall = {kpi_id: _overall(v) for kpi_id, v in values.items() if kpi_id not in unavailable}
+    return make_report(overall, unavailable, settings)
+
+
+def make_report(values: dict, unavailable: dict[str, str], settings: KpiSettings,
+                variants: dict[str, str] | None = None,
+                default_reason: str | None = None) -> KpiReport:
+    """A report over the whole catalogue from overall values (any source of figures).
+
+    KPIs in neither `values` nor `unavailable` are not available for `default_reason`.
+    """
+    results = {}
+    for spec in CATALOGUE:
+        reason = unavailable.get(spec.id) or (None if spec.id in values else default_reason)
+        value = None if reason else values[spec.id]
+        variant = (variants or {}).get(spec.id, settings.variant(spec.id))
+        results[spec.id] = KpiResult(
+            spec.id, spec.name, _unit(spec, settings), spec.definition, variant, value,
+            position(spec.id, value), spec.band, reason)
+    return KpiReport(results, settings)
+
+
+def score_by(log: InteractionLog, by: str | Sequence[str],
+             settings: KpiSettings = KpiSettings()) -> pd.DataFrame:
+    """One row per group, one column per KPI id (dict-valued KPIs as `id.label` columns).
+
+    `by` is a key or a list of keys (see grouping.KEYS). Time keys give every interval /
+    day of the log, empty ones included; other groupings list only groups with activity.
+    `frame.attrs` holds "variants", "units" and "unavailable" (KPI id -> reason).
+    """
+    keys = (by,) if isinstance(by, str) else tuple(by)
+    if not keys:
+        raise InputError("by: give at least one grouping key (use score() for overall)")
+    values, unavailable, ctx = _evaluate(log, keys, settings)
+    n = ctx.grouping.n
+    columns = {}
+    for spec in CATALOGUE:
+        if spec.id in unavailable:
+            columns[spec.id] = np.full(n, np.nan)
+        elif isinstance(values[spec.id], dict):
+            columns |= {f"{spec.id}.{label}": v for label, v in values[spec.id].items()}
+        else:
+            columns[spec.id] = values[spec.id]
+    frame = pd.DataFrame(columns, index=ctx.grouping.index)
+    if not set(keys) <= set(TIME_KEYS):
+        active = np.bincount(ctx.grouping.contact_code, minlength=n) > 0
+        frame = frame[active | (ctx.staffed_hours > 0)]
+    frame.attrs = {
+        "variants": {s.id: settings.variant(s.id) for s in CATALOGUE if settings.variant(s.id)},
+        "units": {s.id: _unit(s, settings) for s in CATALOGUE},
+        "unavailable": unavailable,
+    }
+    return frame
+
+
+def _evaluate(log: InteractionLog, keys: tuple[str, ...], settings: KpiSettings):
+    check_log(log.contacts, log.agent_states, (settings.ces_min, settings.ces_max))
+    grouping = build(keys, log.contacts, log.agent_states, float(log.meta.interval_s),
+                     log.meta.horizon_s)
+    ctx = Context(ContactArrays(log.contacts, settings), StateArrays(log.agent_states),
+                  grouping, settings)
+    values = {}
+    for family in FAMILIES:
+        values |= family(ctx)
+    unavailable = {}
+    for spec in CATALOGUE:
+        reason = _why_unavailable(spec, log, keys)
+        if reason:
+            unavailable[spec.id] = reason
+    return values, unavailable, ctx
+
+
+def _why_unavailable(spec: KpiSpec, log: InteractionLog, keys: tuple[str, ...]) -> str | None:
+    unmapped = set(log.meta.extra.get(UNMAPPED_COLUMNS, ()))
+    for need in spec.needs:
+        if need == AGENT_STATES_NEED:
+            if log.agent_states.empty:
+                return "the log has no agent-state spells (agent time is unknown)"
+            foreign = [k for k in keys if k not in TIME_KEYS + AGENT_LABEL_KEYS]
+            if foreign:
+                return f"agent time cannot be split by {foreign[0]} (agents serve several)"
+        elif need in unmapped:
+            return f"the source export had no {need} column (the importer filled it in)"
+        elif need not in log.contacts.columns:
+            return f"the log has no {need} column"
+        elif need in UNKNOWN_WHEN_MISSING and log.contacts[need].isna().all():
+            return f"the log records no {need} value (every row is missing)"
+    return None
+
+
+def _overall(value):
+    if isinstance(value, dict):
+        return {label: _overall(v) for label, v in value.items()}
+    number = float(value[0])
+    return None if math.isnan(number) else number
+
+
+def _unit(spec: KpiSpec, settings: KpiSettings) -> str:
+    return settings.costs.currency if spec.unit == "currency" else spec.unit
+

@@ -1,0 +1,76 @@
+"""Resolution and customer-experience KPIs: FCR, recontacts, surveys, retention, deflection.
+
+Survey KPIs are means over the rows that carry an answer; a row without an answer is "not
+surveyed", never a zero. KPIs that need an optional column are computed only when the log
+has it (the engine reports them as not available otherwise).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.kpis.context import Context, floats, flags, ratio
+from sim.kpis.issues import customer_share
+
+
+def resolution_kpis(ctx: Context) -> dict:
+    g, issues = ctx.grouping, ctx.issues
+    customers, recontacting = customer_share(issues.code, issues.customer_id,
+                                             issues.recontacted, g.n)
+    return {
+        "fcr": ratio(g.count(issues.first_contact_resolved & issues.reached_queue, issues.code),
+                     g.count(issues.reached_queue, issues.code)),
+        "recontact_rate": ratio(recontacting, customers),
+    }
+
+
+def survey_kpis(ctx: Context) -> dict:
+    c, g, s = ctx.contacts, ctx.grouping, ctx.settings
+    scores = {name: floats(c.frame, name) for name in ("csat", "nps", "ces")}
+    answered = {name: c.inbound & ~np.isnan(v) for name, v in scores.items()}
+    responses = {name: g.count(mask) for name, mask in answered.items()}
+    csat, nps = scores["csat"], scores["nps"]
+    promoters = g.count(answered["nps"] & (nps >= 9))
+    detractors = g.count(answered["nps"] & (nps <= 6))
+    return {
+        "csat": ratio(g.count(answered["csat"] & (csat >= s.csat_satisfied_min)),
+                      responses["csat"]),
+        "csat_mean": ratio(g.total(csat, answered["csat"]), responses["csat"]),
+        "nps": 100.0 * ratio(promoters - detractors, responses["nps"]),
+        "ces": ratio(g.total(scores["ces"], answered["ces"]), responses["ces"]),
+    }
+
+
+def contact_mix_kpis(ctx: Context) -> dict:
+    c, g = ctx.contacts, ctx.grouping
+    contacts_n = g.count(c.contact)
+    by_channel = g.count_by_label(c.frame["channel"], c.contact)
+    return {
+        "avoidable_contact_rate": ratio(g.count(c.contact & flags(c.frame["avoidable"])),
+                                        contacts_n),
+        "self_service_rate": ratio(g.count(c.contact & c.self_served), contacts_n),
+        "channel_mix": {channel: ratio(n, contacts_n) for channel, n in by_channel.items()},
+    }
+
+
+def optional_column_kpis(ctx: Context) -> dict:
+    """retention_rate, qa_score, conversion_rate: only from columns the log carries."""
+    c, g = ctx.contacts, ctx.grouping
+    out = {}
+    churned = c.optional("churned")
+    if churned is not None:
+        customers, churners = customer_share(g.contact_code[c.inbound],
+                                             c.customer_id[c.inbound],
+                                             flags(churned)[c.inbound], g.n)
+        out["retention_rate"] = ratio(customers - churners, customers)
+    qa = c.optional("qa_score")
+    if qa is not None:
+        qa = qa.to_numpy(dtype=float, na_value=np.nan)
+        evaluated = ~np.isnan(qa)
+        out["qa_score"] = ratio(g.total(qa, evaluated), g.count(evaluated)) / 100.0
+    converted = c.optional("converted")
+    if converted is not None:
+        recorded = c.answered | (c.outbound & flags(c.frame["outcome"] == "answered"))
+        recorded &= flags(converted.notna())
+        out["conversion_rate"] = ratio(g.count(recorded & flags(converted)), g.count(recorded))
+    return out

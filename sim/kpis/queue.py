@@ -1,0 +1,80 @@
+"""Volumes, accessibility and queue KPIs: SL, ASA, waits, abandonment, queue length, FRT.
+
+Live channels (phone, chat, ...) are scored on seconds-scale waits; async channels
+(settings.async_channels) are scored by first-response time instead, because a 20-second
+service level over e-mails would drown the phone figures in a blended total.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.kpis.context import Context, ratio
+
+
+def volume_kpis(ctx: Context) -> dict:
+    c, g = ctx.contacts, ctx.grouping
+    return {
+        "contacts": g.count(c.contact),
+        "offered": g.count(c.offered),
+        "answered": g.count(c.answered),
+        "abandoned": g.count(c.abandoned),
+    }
+
+
+def queue_kpis(ctx: Context) -> dict:
+    c, g, s = ctx.contacts, ctx.grouping, ctx.settings
+    live = c.live
+    answered, abandoned = live & c.answered, live & c.abandoned
+    offered_n, answered_n = g.count(live), g.count(answered)
+    abandoned_n = g.count(abandoned)
+    short_n = g.count(abandoned & (c.wait <= s.short_abandon_s))
+    within_t_n = g.count(answered & (c.wait <= s.sl_threshold_s))
+    sl_denominator = {
+        "answered_within_t_over_offered": offered_n,
+        "answered_within_t_over_offered_minus_short_abandons": offered_n - short_n,
+        "answered_within_t_over_answered": answered_n,
+    }[s.sl_variant]
+    abandon_rate = {
+        "abandoned_over_offered": ratio(abandoned_n, offered_n),
+        "abandoned_minus_short_over_offered_minus_short": ratio(abandoned_n - short_n,
+                                                                offered_n - short_n),
+    }[s.abandon_variant]
+    rows = np.flatnonzero(live)
+    waits = g.spells(c.enqueue[rows], c.leave[rows], "contacts", rows)
+    queued_s = np.bincount(waits.code, weights=waits.seconds, minlength=g.n)
+    return {
+        "service_level": ratio(within_t_n, sl_denominator),
+        "asa": ratio(g.total(c.wait, answered), answered_n),
+        "avg_wait_all": ratio(g.total(c.wait, live), offered_n),
+        "abandon_rate": abandon_rate,
+        "answer_rate": ratio(answered_n, offered_n),
+        "max_wait": g.maximum(c.wait, live),
+        "queue_len": queued_s / g.observed_s,
+        **first_response_kpis(ctx),
+    }
+
+
+def first_response_kpis(ctx: Context) -> dict:
+    c, g = ctx.contacts, ctx.grouping
+    replied = c.async_ & c.answered
+    code, response_s = g.contact_code[replied], c.wait[replied]
+    return {
+        "first_response_time": ratio(g.total(c.wait, replied), g.count(replied)),
+        "first_response_time_median": group_quantile(code, response_s, g.n, 0.5),
+        "first_response_time_p90": group_quantile(code, response_s, g.n, 0.9),
+    }
+
+
+def group_quantile(code: np.ndarray, values: np.ndarray, n_groups: int, q: float):
+    """The q-quantile of `values` per group, interpolated linearly as numpy.quantile does."""
+    order = np.lexsort((values, code))
+    ordered = values[order]
+    counts = np.bincount(code, minlength=n_groups)
+    position = (np.cumsum(counts) - counts) + q * np.maximum(counts - 1, 0)
+    low = np.minimum(np.floor(position).astype(np.int64), max(len(ordered) - 1, 0))
+    high = np.minimum(low + 1, np.cumsum(counts) - 1).clip(min=0)
+    if len(ordered) == 0:
+        return np.full(n_groups, np.nan)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - np.floor(position))
+    return np.where(counts > 0, value, np.nan)

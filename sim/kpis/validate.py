@@ -1,0 +1,133 @@
+"""Row rules of the log contract that types alone cannot check (end before start, ...).
+
+`conform` in log_schema checks columns and types; these checks catch logically impossible
+rows before they turn into silently wrong KPIs. Importers call them with the source file's
+row numbers, so the message points at the line a person must fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.log_schema import AGENT_STATES, OUTCOMES
+
+MAX_ROWS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule broken by the rows where `bad` is true."""
+
+    where: str  # "contacts.end_s", or the export column an importer could not read
+    bad: np.ndarray
+    values: object  # the column's values, indexed like `bad`
+    rule: str
+
+
+def contact_violations(contacts: pd.DataFrame,
+                       ces_range: tuple[float, float] = (1.0, 7.0)) -> list[Violation]:
+    """Every broken rule of the contacts table."""
+    col = {name: contacts[name].to_numpy(dtype=float, na_value=np.nan) for name in (
+        "arrival_s", "enqueue_s", "answer_s", "abandon_s", "end_s", "handle_s", "wrap_s",
+        "csat", "nps", "ces")}
+    outcome = contacts["outcome"]
+    known = outcome.isin(list(OUTCOMES)).to_numpy()
+    answered = (outcome == "answered").to_numpy(dtype=bool, na_value=False)
+    abandoned = (outcome == "abandoned").to_numpy(dtype=bool, na_value=False)
+    queued = answered | abandoned | (outcome == "unserved").to_numpy(dtype=bool, na_value=False)
+    nan = {name: np.isnan(values) for name, values in col.items()}
+    rules = [
+        ("outcome", ~known, outcome, f"must be one of {', '.join(OUTCOMES)}"),
+        ("arrival_s", ~np.isfinite(col["arrival_s"]) | (col["arrival_s"] < 0), col["arrival_s"],
+         "must be a finite number of seconds >= 0 from the horizon start"),
+        ("end_s", nan["end_s"], col["end_s"], "must be set on every row"),
+        ("end_s", col["end_s"] < col["arrival_s"], col["end_s"],
+         "end before start: end_s must be >= arrival_s"),
+        ("enqueue_s", col["enqueue_s"] < col["arrival_s"], col["enqueue_s"],
+         "must be >= arrival_s"),
+        ("enqueue_s", queued & nan["enqueue_s"], col["enqueue_s"],
+         "must be set when outcome is answered, abandoned or unserved"),
+        ("answer_s", col["answer_s"] < col["enqueue_s"], col["answer_s"], "must be >= enqueue_s"),
+        ("answer_s", answered & nan["answer_s"], col["answer_s"],
+         "must be set when outcome is answered"),
+        ("abandon_s", col["abandon_s"] < col["enqueue_s"], col["abandon_s"],
+         "must be >= enqueue_s"),
+        ("abandon_s", abandoned & nan["abandon_s"], col["abandon_s"],
+         "must be set when outcome is abandoned"),
+        ("end_s", col["end_s"] < col["answer_s"], col["end_s"], "must be >= answer_s"),
+        ("handle_s", col["handle_s"] < 0, col["handle_s"], "negative duration: must be >= 0"),
+        ("wrap_s", col["wrap_s"] < 0, col["wrap_s"], "negative duration: must be >= 0"),
+        ("handle_s", answered & nan["handle_s"], col["handle_s"],
+         "must be set when outcome is answered"),
+        ("wrap_s", answered & nan["wrap_s"], col["wrap_s"],
+         "must be set when outcome is answered (0 if there is no after-contact work)"),
+        ("csat", (col["csat"] < 1) | (col["csat"] > 5), col["csat"], "must lie in 1-5"),
+        ("nps", (col["nps"] < 0) | (col["nps"] > 10), col["nps"], "must lie in 0-10"),
+        ("ces", (col["ces"] < ces_range[0]) | (col["ces"] > ces_range[1]), col["ces"],
+         f"must lie in {ces_range[0]:g}-{ces_range[1]:g} (settings ces_min, ces_max)"),
+        ("contact_id", contacts["contact_id"].duplicated().to_numpy(), contacts["contact_id"],
+         "must be unique"),
+    ]
+    return _broken("contacts", rules)
+
+
+def agent_state_violations(states: pd.DataFrame) -> list[Violation]:
+    start = states["start_s"].to_numpy(dtype=float, na_value=np.nan)
+    end = states["end_s"].to_numpy(dtype=float, na_value=np.nan)
+    rules = [
+        ("state", ~states["state"].isin(list(AGENT_STATES)).to_numpy(), states["state"],
+         f"must be one of {', '.join(AGENT_STATES)}"),
+        ("start_s", ~np.isfinite(start) | (start < 0), start, "must be a finite number >= 0"),
+        ("end_s", ~np.isfinite(end), end, "must be a finite number"),
+        ("end_s", end < start, end, "end before start: end_s must be >= start_s"),
+    ]
+    return _broken("agent_states", rules)
+
+
+def check_log(contacts: pd.DataFrame, states: pd.DataFrame,
+              ces_range: tuple[float, float] = (1.0, 7.0)) -> None:
+    """Raise one InputError listing every broken rule of both tables (rows from 1)."""
+    raise_if_any(contact_violations(contacts, ces_range) + agent_state_violations(states))
+
+
+def raise_if_any(violations: list[Violation], row_numbers: np.ndarray | None = None) -> None:
+    """One InputError for all violations; `row_numbers[i]` names row i (default i + 1)."""
+    problems = [describe(v, row_numbers) for v in violations]
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise InputError(problems[0] + more, problems)
+
+
+def describe(violation: Violation, row_numbers: np.ndarray | None = None) -> str:
+    """'contacts.end_s: 12 at row 3, 7 (2 row(s)): rule', naming the first rows."""
+    rows = np.flatnonzero(violation.bad)
+    shown = rows[:MAX_ROWS_SHOWN]
+    numbers = row_numbers[shown] if row_numbers is not None else shown + 1
+    listing = ", ".join(str(int(n)) for n in numbers)
+    extra = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
+    value = show_value(np.asarray(violation.values)[rows[0]])
+    return (f"{violation.where}: {value} at row {listing}{extra} "
+            f"({len(rows)} row(s)): {violation.rule}")
+
+
+def _broken(table: str, rules: list) -> list[Violation]:
+    found = []
+    for column, bad, values, rule in rules:
+        bad = np.asarray(bad, dtype=bool)
+        if bad.any():
+            found.append(Violation(f"{table}.{column}", bad, values, rule))
+    return found
+
+
+def show_value(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "empty value"
+    if isinstance(value, (pd.Timestamp, np.datetime64)) or hasattr(value, "isoformat"):
+        return pd.Timestamp(value).isoformat()
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    return repr(value.item() if hasattr(value, "item") else value)

@@ -1,0 +1,60 @@
+"""`ccplan kpi LOG_DIR`: JSON of every KPI id, grouped CSV, settings options, errors."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.interaction_log import write_log
+from sim.kpis import CATALOGUE
+from test_kpi_fixtures import small_log
+
+
+@pytest.fixture
+def log_dir(tmp_path):
+    return str(write_log(small_log(), tmp_path / "log"))
+
+
+def test_json_maps_every_kpi_id_to_its_value(log_dir, capsys):
+    assert main(["kpi", log_dir, "--json"]) == 0
+    values = json.loads(capsys.readouterr().out)
+    assert list(values) == [spec.id for spec in CATALOGUE]
+    assert values["service_level"] == 2 / 7
+    assert values["channel_mix"] == {"chat": 0.1, "email": 0.2, "phone": 0.7}
+    assert values["retention_rate"] is None
+
+
+def test_options_change_the_settings(log_dir, capsys):
+    main(["kpi", log_dir, "--json", "--sl-variant", "answered_within_t_over_answered",
+          "--recontact-window-days", "0"])
+    values = json.loads(capsys.readouterr().out)
+    assert values["service_level"] == 2 / 5
+    assert values["fcr"] == 3 / 7  # r9 (2000 s) is outside a zero window after r1
+
+
+def test_by_interval_csv(log_dir, capsys):
+    assert main(["kpi", log_dir, "--by", "interval", "--csv"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="interval")
+    assert frame["contacts"].tolist() == [6, 4, 0, 0, 0, 0]
+    assert frame.loc[1, "service_level"] == pytest.approx(1 / 3, rel=1e-12)
+
+
+def test_text_report_shows_units_and_bands(log_dir, capsys):
+    main(["kpi", log_dir])
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "25.0 %" in lines["abandon_rate"] and "worse than typical" in lines["abandon_rate"]
+    assert "not available: the log has no churned column" in lines["retention_rate"]
+
+
+def test_settings_file_and_errors(log_dir, tmp_path, capsys):
+    settings = tmp_path / "kpi.toml"
+    settings.write_text("sl_threshold_s = 30\nshort_abandon_s = 2\n")
+    main(["kpi", log_dir, "--json", "--settings", str(settings)])
+    assert json.loads(capsys.readouterr().out)["service_level"] == 4 / 8
+    settings.write_text("sl_treshold = 30\n")
+    assert main(["kpi", log_dir, "--settings", str(settings)]) == 2
+    assert "error: kpi settings: unknown key(s) sl_treshold" in capsys.readouterr().err
+    assert main(["kpi", str(tmp_path / "nowhere")]) == 2
+    assert "is not a directory" in capsys.readouterr().err

@@ -1,0 +1,80 @@
+"""Grouped KPIs of the hand-built log; contacts by arrival, time spells clipped at edges."""
+
+import numpy as np
+import pytest
+
+from sim.errors import InputError
+from sim.kpis import score, score_by
+from sim.kpis.grouping import clip
+from test_kpi_fixtures import small_log
+
+
+def test_by_interval_lists_every_interval_with_clipped_spells():
+    frame = score_by(small_log(), "interval")
+    assert list(frame.index) == [0, 1, 2, 3, 4, 5]
+    assert frame["contacts"].tolist() == [6, 4, 0, 0, 0, 0]
+    # interval 0: r1 r2 r3 r4 r5 live, short abandon r4, within 20 s r1; interval 1: r8 r9 r11
+    assert frame.loc[0, "service_level"] == 1 / 4
+    assert frame.loc[1, "service_level"] == 1 / 3
+    # queue seconds: 10+30+60+3+40 | 15+25+600 (r11 from 3000) | 1800 (r11 until 5400)
+    assert frame["queue_len"].tolist() == [143 / 1800, 640 / 1800, 1.0, 0.0, 0.0, 0.0]
+    # interval 0: work 600+300+900, available 600+900+1800; interval 1: work 1800, avail 1800
+    assert frame.loc[0, "occupancy"] == 1800 / 5100
+    assert frame.loc[1, "occupancy"] == 0.5
+    assert np.isnan(frame.loc[2, "occupancy"])
+
+
+def test_by_queue_assigns_issues_to_their_first_contact_queue():
+    frame = score_by(small_log(), "queue")
+    assert list(frame.index) == ["billing", "email", "tech"]
+    assert frame.loc["billing", "service_level"] == 1 / 4  # r1 within; r1 r2 r5 r9 counted
+    assert frame.loc["tech", "service_level"] == 1 / 3  # r8 within; r3 r8 r11
+    assert np.isnan(frame.loc["email", "service_level"])  # async only
+    # issues 10 11 12 start in billing (none FCR), 15 and 17 in tech, 14 and 16 in email
+    assert frame["fcr"].tolist() == [0.0, 0.5, 0.5]
+    assert frame.loc["billing", "queue_len"] == 108 / 10800
+    assert frame["occupancy"].isna().all()
+    assert frame.attrs["unavailable"]["occupancy"] == (
+        "agent time cannot be split by queue (agents serve several)")
+
+
+def test_by_agent_group_joins_contacts_and_agent_time():
+    frame = score_by(small_log(), "agent_group")
+    assert list(frame.index) == ["g1", "vendor_g", "(none)"]
+    assert frame.loc["g1", "aht"] == 1500 / 5
+    assert frame.loc["vendor_g", "aht"] == 210
+    assert frame.loc["g1", "occupancy"] == 1800 / 5100
+    assert frame.loc["vendor_g", "handled_per_hour"] == 2.0
+    assert frame.loc["g1", "handled_per_hour"] == 5 / 1.5
+    assert frame.loc["(none)", "abandoned"] == 2
+
+
+def test_two_keys_and_interval_of_day():
+    frame = score_by(small_log(), ["day", "queue"])
+    assert frame.index.names == ["day", "queue"]
+    assert frame.loc[(0, "tech"), "offered"] == 3
+    by_slot = score_by(small_log(), "interval_of_day")
+    assert len(by_slot) == 48
+    assert by_slot.loc[0, "contacts"] == 6
+
+
+def test_grouped_figures_add_up_to_the_overall_ones():
+    overall = score(small_log())
+    frame = score_by(small_log(), "partner")
+    assert frame["total_cost"].sum() == pytest.approx(overall["total_cost"], rel=1e-12)
+    assert frame["answered"].sum() == overall["answered"]
+
+
+def test_clip_splits_spells_at_edges():
+    bucket, seconds, row = clip(np.array([100.0, 1700.0, 3600.0]),
+                                np.array([200.0, 5500.0, 3600.0]), 1800.0)
+    pieces = sorted(zip(row.tolist(), bucket.tolist(), seconds.tolist()))
+    assert pieces == [(0, 0, 100.0), (1, 0, 100.0), (1, 1, 1800.0), (1, 2, 1800.0),
+                      (1, 3, 100.0), (2, 2, 0.0)]
+
+
+def test_unknown_key_is_an_input_error():
+    with pytest.raises(InputError, match="by: team is not a list of distinct keys"):
+        score_by(small_log(), "team")
+    with pytest.raises(InputError, match="by: give at least one grouping key"):
+        score_by(small_log(), [])
