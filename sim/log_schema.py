@@ -24,6 +24,8 @@ OUTCOMES = {
     "self_served": "contained by the IVR or a bot; never queued for an agent",
     "unserved": "still queued when the run ended with no agent left on duty "
     "(infinite patience only)",
+    "no_answer": "a callback try the customer did not pick up (agent time spent, retried "
+    "as a new attempt while tries remain)",
 }
 
 AGENT_STATES = {
@@ -48,7 +50,7 @@ CONTACT_COLUMNS = (
     Column("enqueue_s", "float64", "joined the agent queue (after IVR); NaN if self-served"),
     Column("answer_s", "float64", "an agent answered; NaN if not answered"),
     Column("abandon_s", "float64", "the customer hung up while queued; NaN otherwise"),
-    Column("end_s", "float64", "the contact left the system (after wrap if answered); NaN if unserved"),
+    Column("end_s", "float64", "the contact left the system (after wrap if answered); the run's end if unserved"),
     Column("outcome", "str", "one of OUTCOMES"),
     Column("agent_id", "str", "agent who answered; missing if not answered"),
     Column("agent_group", "str", "group of that agent; missing if not answered"),

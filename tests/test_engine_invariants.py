@@ -144,7 +144,10 @@ def test_abandoned_contacts_hang_up_while_queued(contacts, scenario):
 
 def test_unserved_contacts_are_patient_callers_left_at_the_end(contacts, scenario):
     unserved = contacts[contacts["outcome"] == "unserved"]
-    assert unserved[["answer_s", "abandon_s", "end_s", "handle_s"]].isna().all().all()
+    assert unserved[["answer_s", "abandon_s", "handle_s"]].isna().all().all()
+    assert (unserved["end_s"] == unserved["end_s"].max()).all()  # observed until the run's end
+    answered = contacts["outcome"] == "answered"
+    assert unserved["end_s"].max() >= contacts.loc[answered, "end_s"].max()  # after the last contact
     assert unserved[["agent_id", "agent_group"]].isna().all().all()
     patient = {q.name for q in scenario.queues if q.patience.dist == "none"}
     assert unserved["queue"].isin(patient).all()

@@ -3,6 +3,7 @@
 from sim.engine.arrivals import draw_customers
 from sim.engine.core import Progress, Run
 from sim.engine.log_builder import build_log
+from sim.engine.rosters import rosters
 from sim.interaction_log import InteractionLog
 from sim.scenario import Scenario
 
@@ -14,10 +15,9 @@ def simulate(scenario: Scenario, seed: int | None = None, progress: Progress | N
     bit for bit. `progress(fraction)` is called as simulated time advances (0 to 1).
     """
     seed = scenario.seed if seed is None else seed
-    customers = draw_customers(scenario, seed)
-    run = Run(scenario, customers, progress)
+    run = Run(scenario, draw_customers(scenario, seed), rosters(scenario, seed), seed, progress)
     run.run()
-    return build_log(scenario, customers, run, seed)
+    return build_log(scenario, run, seed)
 
 
 __all__ = ["simulate"]

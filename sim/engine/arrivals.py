@@ -1,14 +1,16 @@
 """Customers of a run, drawn before the clock starts: who arrives when, and with what needs.
 
-Drawing every customer's arrival, handle time, wrap time and patience up front (each from
-its own stream, in arrival order) keeps the event loop free of sampling and gives two
-scenarios with the same seed the same customers, whatever their staffing.
+Drawing every first contact's arrival, reason, handle and wrap time, patience and IVR
+path up front (each from its own stream, in arrival order) keeps the event loop free of
+sampling and gives two scenarios with the same seed the same customers, whatever their
+staffing. Follow-up contacts (transfers, redials, recontacts) are drawn as they happen.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.engine.reasons import queue_reasons, reason_shares
 from sim.engine.streams import stream
 from sim.scenario import Scenario
 
@@ -19,9 +21,13 @@ class Customers:
 
     arrival_s: np.ndarray
     queue_idx: np.ndarray
-    handle_s: np.ndarray
+    reason_pos: np.ndarray  # position in the queue's reasons
+    handle_s: np.ndarray  # before the answering group's proficiency
     wrap_s: np.ndarray
     patience_s: np.ndarray
+    ivr_s: np.ndarray
+    self_served: np.ndarray  # contained by the IVR: never queues
+    overflow: np.ndarray  # sent straight to the overflow partner (fixed share)
 
     def __len__(self) -> int:
         return len(self.arrival_s)
@@ -36,20 +42,33 @@ def draw_customers(scenario: Scenario, seed: int) -> Customers:
 
 def _draw_queue(scenario: Scenario, queue_idx: int, seed: int) -> dict[str, np.ndarray]:
     queue = scenario.queues[queue_idx]
+    name = queue.name
     arrival_s = arrival_times(
         scenario.expected_arrivals(queue),
         scenario.horizon.interval_starts_s(),
         scenario.horizon.interval_s,
         queue.arrivals.day_to_day_cv,
-        stream(seed, f"arrivals/{queue.name}"),
+        stream(seed, f"arrivals/{name}"),
     )
     count = len(arrival_s)
+    reasons = queue_reasons(queue)
+    reason_pos = stream(seed, f"reason/{name}").choice(len(reasons), count, p=reason_shares(queue))
+    handle_s = queue.handle.sample(stream(seed, f"handle/{name}"), count)
+    for pos, reason in enumerate(reasons):  # a reason's own handle replaces the queue's
+        if reason.handle is not None:
+            mine = reason_pos == pos
+            handle_s[mine] = reason.handle.sample(stream(seed, f"handle/{name}/{reason.name}"), mine.sum())
+    overflow_share = queue.overflow.share if queue.overflow is not None else 0.0
     return {
         "arrival_s": arrival_s,
         "queue_idx": np.full(count, queue_idx, dtype=np.int64),
-        "handle_s": queue.handle.sample(stream(seed, f"handle/{queue.name}"), count),
-        "wrap_s": queue.wrap.sample(stream(seed, f"wrap/{queue.name}"), count),
-        "patience_s": queue.patience.sample(stream(seed, f"patience/{queue.name}"), count),
+        "reason_pos": reason_pos.astype(np.int64),
+        "handle_s": handle_s,
+        "wrap_s": queue.wrap.sample(stream(seed, f"wrap/{name}"), count),
+        "patience_s": queue.patience.sample(stream(seed, f"patience/{name}"), count),
+        "ivr_s": queue.ivr.time.sample(stream(seed, f"ivr/{name}"), count),
+        "self_served": stream(seed, f"self_service/{name}").random(count) < queue.ivr.self_service_share,
+        "overflow": stream(seed, f"overflow/{name}").random(count) < overflow_share,
     }
 
 

@@ -1,26 +1,33 @@
-"""The event loop: arrivals, FCFS queues, agents on duty per interval, skill-based routing.
+"""The event loop: contacts queue in lines, agents on duty take them, outcomes follow.
 
-Built on SimPy's event loop with plain callbacks instead of a process per contact: a run
-schedules one event per arrival, one per contact handled (its end, after wrap) and one
-per interval boundary, and nothing else. Abandonment is lazy: a caller's deadline
+Built on SimPy's event loop with plain callbacks instead of a process per contact. A plain
+inbound run schedules one event per arrival, one per contact handled (its end, after wrap)
+and two per agent duty window, and nothing else. Abandonment is lazy: a caller's deadline
 (enqueue + patience) is read when an agent reaches them, and callers whose deadline has
-passed are logged as abandoned at that deadline. For FCFS queues this is exact, and it
-saves scheduling a timer for every caller who is answered in time. Consequence for later
-rules: the live deques also hold callers who have already hung up.
+passed are logged as abandoned at that deadline — exact for FCFS lines, and no timer for
+the callers who are answered in time. Rules that need the true live line (callback offers,
+overflow on queue length) count it through `LiveCount`; callers who will redial get a
+timer, since their redial must start at the moment they hang up.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
+from collections import deque
 from typing import Callable
 
 import numpy as np
 import simpy
 
+from sim.engine.agents import AVAILABLE, BREAK, BUSY, OFFLINE, AgentPool
 from sim.engine.arrivals import Customers
-from sim.scenario import DAY_S, Scenario
+from sim.engine.behaviour import Behaviour
+from sim.engine.calendar import OpenHours
+from sim.engine.lines import build_lines
+from sim.engine.live import LiveCount
+from sim.engine.record import ABANDONED, ANSWERED, NO_ANSWER, WAITING, ContactRecord
+from sim.engine.rosters import AgentRoster
+from sim.scenario import Scenario
 
-OFFLINE, AVAILABLE, BUSY = 0, 1, 2
 Progress = Callable[[float], None]
 
 
@@ -39,166 +46,329 @@ class At(simpy.events.Event):
         env.schedule(self, simpy.events.NORMAL, time_s - env.now)
 
 
-class AgentPool:
-    """Agents of every group; agent k of a group is on duty while the group's staffing > k."""
-
-    def __init__(self, staffing_by_group: list[np.ndarray]):
-        sizes = [int(table.max(initial=0)) for table in staffing_by_group]
-        self.members = []  # members[g][k] = agent index
-        self.group = []  # group index of each agent
-        for g, size in enumerate(sizes):
-            self.members.append(list(range(len(self.group), len(self.group) + size)))
-            self.group += [g] * size
-        count = len(self.group)
-        self.rank = [k for size in sizes for k in range(size)]
-        self.scheduled = [False] * count
-        self.state = [OFFLINE] * count
-        self.since_s = [0.0] * count
-        self.idle = [OrderedDict() for _ in sizes]  # longest idle first
-        # Spells the loop records (available, offline); busy and wrap come from the contacts.
-        self.spell_agent: list[int] = []
-        self.spell_state: list[int] = []
-        self.spell_start_s: list[float] = []
-        self.spell_end_s: list[float] = []
-
-    def enter(self, agent: int, state: int, now: float) -> None:
-        """Close the agent's current spell at `now` and start `state`."""
-        since = self.since_s[agent]
-        if now > since and self.state[agent] != BUSY:
-            self.spell_agent.append(agent)
-            self.spell_state.append(self.state[agent])
-            self.spell_start_s.append(since)
-            self.spell_end_s.append(now)
-        self.state[agent] = state
-        self.since_s[agent] = now
-
-
 class Run:
-    """One simulation of a scenario over pre-drawn customers."""
+    """One simulation of a scenario over pre-drawn customers and rosters."""
 
-    def __init__(self, scenario: Scenario, customers: Customers, progress: Progress | None):
+    def __init__(self, scenario: Scenario, customers: Customers, rosters: list[AgentRoster],
+                 seed: int, progress: Progress | None):
         self.env = simpy.Environment()
         self.progress = progress
-        self.arrival_s = customers.arrival_s.tolist()
-        self.queue_idx = customers.queue_idx.tolist()
-        self.handle_s = customers.handle_s.tolist()
-        self.wrap_s = customers.wrap_s.tolist()
-        self.deadline_s = (customers.arrival_s + customers.patience_s).tolist()
-        count = len(customers)
-        self.answer_s = [np.nan] * count
-        self.abandon_s = [np.nan] * count
-        self.agent_of = [-1] * count
-        self.next_arrival = 0
+        self.record = ContactRecord(customers)
+        self.hours = OpenHours(scenario.horizon)
+        self.end_s = self.hours.last_close_s
+        self.lines = build_lines(scenario)
+        self.waiting = [deque() for _ in range(len(self.lines))]
+        self.live = LiveCount(scenario, self.lines, self.record, self._abandon)
+        self.agents = AgentPool(rosters, len(scenario.agent_groups),
+                                [g.max_chats for g in scenario.agent_groups])
+        self.rosters = rosters
+        self.do = Behaviour(scenario, self.lines, seed)
+        self.is_chat = [scenario.queues[q].channel == "chat" for q in self.lines.queue]
+        self.chat_lines = [[line for line in lines if self.is_chat[line]] for lines in self.lines.serves]
+        self.interval_starts_s = scenario.horizon.interval_starts_s().ravel().tolist()
+        queued = np.flatnonzero(~customers.self_served)
+        enqueue_s = (customers.arrival_s + customers.ivr_s)[queued]
+        self.first_contacts = queued[np.argsort(enqueue_s, kind="stable")].tolist()  # in enqueue order
+        self.overflow_first = customers.overflow.tolist()
+        self.next_first = 0
+        # Fast lanes for the plain inbound case: no rule at arrival, nothing but handle time.
+        self.plain_queue = [r.overflow_line < 0 and r.callback is None for r in self.do.queue_rules]
+        self.plain_handling = [not (self.is_chat[q] or self.do.queue_rules[q].callback or self.do.models_outcome[q])
+                               for q in range(len(scenario.queues))]
+        self.handle_scale = self.do.handle_scale
+        self.redials = [q.redial.share > 0 for q in scenario.queues]
 
-        names = scenario.queue_names
-        self.serves = [[names.index(q) for q in g.serves] for g in scenario.agent_groups]
-        self.groups_for_queue = [
-            sorted(
-                (g for g, served in enumerate(self.serves) if q in served),
-                key=lambda g: (self.serves[g].index(q), g),
-            )
-            for q in range(len(names))
-        ]
-        self.waiting = [deque() for _ in names]
-        staffing = [scenario.staffing(g) for g in scenario.agent_groups]
-        self.agents = AgentPool(staffing)
-        self.boundaries = _staffing_boundaries(scenario, staffing)
-        self.end_s = self.boundaries[-1][0]
+    # --- running ---------------------------------------------------------------------------
 
     def run(self) -> None:
-        for time_s, counts in self.boundaries:
-            At(self.env, time_s, self._on_boundary, counts)
-        if self.arrival_s:
-            At(self.env, self.arrival_s[0], self._on_arrival)
-        self.env.run()
-        self.end_s = max(self.end_s, self.env.now)
+        env = self.env
+        for agent, roster in enumerate(self.rosters):
+            for start_s, end_s in roster.windows:
+                At(env, start_s, self._on_duty_start, agent)
+                At(env, end_s, self._on_duty_end, agent)
+            for start_s, end_s in roster.breaks:
+                At(env, start_s, self._on_break_due, (agent, end_s - start_s))
+        if self.progress:
+            for start_s in self.interval_starts_s:
+                At(env, start_s, self._on_progress)
+        if self.first_contacts:
+            At(env, self.record.enqueue_s[self.first_contacts[0]], self._on_first_contact)
+        env.run()
+        self.end_s = max(self.end_s, env.now)
         self._finish()
         if self.progress:
             self.progress(1.0)
 
-    def _on_arrival(self, event) -> None:
-        now = event.time_s
-        i = self.next_arrival
-        self.next_arrival = i + 1
-        q = self.queue_idx[i]
-        for g in self.groups_for_queue[q]:
-            idle = self.agents.idle[g]
-            if idle:
-                self._answer(i, idle.popitem(last=False)[0], now)
-                break
-        else:
-            self.waiting[q].append(i)
-        if i + 1 < len(self.arrival_s):
-            At(self.env, self.arrival_s[i + 1], self._on_arrival)
+    def _on_progress(self, event) -> None:
+        self.progress(min(event.time_s / self.end_s, 1.0))
 
-    def _answer(self, i: int, agent: int, now: float) -> None:
-        self.answer_s[i] = now
-        self.agent_of[i] = agent
-        self.agents.enter(agent, BUSY, now)
-        At(self.env, now + self.handle_s[i] + self.wrap_s[i], self._on_release, agent)
+    def _finish(self) -> None:
+        """Callers still queued when no agent is left abandon at their deadline if it is
+        finite; the others stay unserved, observed until the run's end."""
+        record = self.record
+        for line, waiting in enumerate(self.waiting):
+            for c in waiting:
+                if record.outcome[c] == WAITING and record.line[c] == line:
+                    if record.deadline_s[c] < float("inf"):
+                        self._abandon(c)
+                    else:
+                        record.end_s[c] = self.end_s
+        for agent in range(len(self.agents)):
+            self.agents.enter(agent, OFFLINE, self.end_s)  # closes each agent's last spell
+
+    # --- contacts arriving -----------------------------------------------------------------
+
+    def _on_first_contact(self, event) -> None:
+        """Enqueue the next first contact, and the ones after it that come before any other
+        event: they need no event of their own (env.now lags behind, which nothing reads)."""
+        first, enqueue_s, queue = self.first_contacts, self.record.enqueue_s, self.record.queue
+        peek = self.env.peek
+        i, now = self.next_first, event.time_s
+        while True:
+            c = first[i]
+            i += 1
+            if self.plain_queue[queue[c]]:
+                self._route(c, queue[c], now)
+            else:
+                self._enqueue(c, now, self.overflow_first[c])
+            if i == len(first):
+                break
+            now = enqueue_s[first[i]]
+            if now >= peek():
+                At(self.env, now, self._on_first_contact)
+                break
+        self.next_first = i
+
+    def _on_follow_up(self, event) -> None:
+        self._enqueue(event._value, event.time_s, False)
+
+    def _enqueue(self, c: int, now: float, to_partner: bool) -> None:
+        """A contact joins its queue: decide its line (overflow, callback), then route it."""
+        q = self.record.queue[c]
+        line = q
+        rules = self.do.queue_rules[q]
+        if rules.overflow_line >= 0 and (to_partner or self.live.too_long(q, now)):
+            line = rules.overflow_line
+        elif rules.callback is not None:
+            if not self.record.callback[c]:
+                line = self._maybe_callback(c, q, now)
+            elif self.lines.callback_line[q] >= 0:
+                line = self.lines.callback_line[q]  # a callback retry
+        self._route(c, line, now)
+        if self.record.line[c] == q and rules.after_wait_s is not None:
+            At(self.env, now + rules.after_wait_s, self._on_overflow_due, c)
+
+    def _maybe_callback(self, c: int, q: int, now: float) -> int:
+        """Offer a callback when the expected wait is long; returns the line to join."""
+        serving = sum(self.agents.on_duty[g] for g in self.lines.groups_for[q])
+        expected_wait_s = self.live.count(q, now) * self.do.service_s[q] / max(serving, 1)
+        callback = self.do.queue_rules[q].callback
+        if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(callback):
+            return q
+        self.record.callback[c] = True
+        self.record.deadline_s[c] = float("inf")  # the caller hangs up and waits for the call
+        return self.lines.callback_line[q] if self.lines.callback_line[q] >= 0 else q
+
+    def _route(self, c: int, line: int, now: float) -> None:
+        """Give the contact to an idle agent of the first group that has one, or queue it."""
+        agents = self.agents
+        chat = self.is_chat[line]
+        for g in self.lines.groups_for[line]:
+            idle = agents.idle[g]
+            if idle:
+                self._answer(c, idle.popitem(last=False)[0], now)
+                return
+            if chat and agents.chatting[g]:
+                self._answer(c, next(iter(agents.chatting[g])), now)
+                return
+        self.record.line[c] = line
+        self.waiting[line].append(c)
+        if self.live.tracked[line]:
+            self.live.joined(line, c)
+        if self.redials[self.record.queue[c]] and self.do.redials_if_abandoning(self.record, c):
+            At(self.env, self.record.deadline_s[c], self._on_patience_out, c)
+
+    def _on_overflow_due(self, event) -> None:
+        """Still waiting in-house after the overflow delay: move to the partner's line."""
+        c, now = event._value, event.time_s
+        record = self.record
+        q = record.queue[c]
+        if record.outcome[c] != WAITING or record.line[c] != q:
+            return
+        if record.deadline_s[c] < now:
+            self._abandon(c)
+            return
+        self.live.left(q, c)
+        record.line[c] = -1  # its entry in the in-house line is now stale
+        self._route(c, self.do.queue_rules[q].overflow_line, now)
+
+    def _on_patience_out(self, event) -> None:
+        c = event._value
+        if self.record.outcome[c] == WAITING and self.record.line[c] >= 0:
+            self._abandon(c)
+
+    def _abandon(self, c: int) -> None:
+        record = self.record
+        record.outcome[c] = ABANDONED
+        record.abandon_s[c] = record.end_s[c] = record.deadline_s[c]
+        self.live.left(record.line[c], c)
+        record.line[c] = -1
+        follow_up = self.do.redial(record, c, self.hours)
+        if follow_up is not None:
+            At(self.env, record.enqueue_s[follow_up], self._on_follow_up, follow_up)
+
+    # --- agents taking contacts ------------------------------------------------------------
+
+    def _answer(self, c: int, agent: int, now: float) -> None:
+        agents, record = self.agents, self.record
+        load = agents.load[agent]
+        if agents.state[agent] != BUSY:  # not straight from the previous contact
+            agents.enter(agent, BUSY, now)
+        load = agents.load[agent] = load + 1
+        record.agent[c] = agent
+        record.answer_s[c] = now
+        q = record.queue[c]
+        if self.plain_handling[q]:
+            record.outcome[c] = ANSWERED
+            handle_s = record.handle_s[c] = record.handle_s[c] * self.handle_scale[agents.group[agent]][q]
+            end_s = record.end_s[c] = now + handle_s + record.wrap_s[c]
+        else:
+            end_s = self._answer_with_behaviours(c, agent, q, load, now)
+        At(self.env, end_s, self._on_release, agent)
+
+    def _answer_with_behaviours(self, c: int, agent: int, q: int, load: int, now: float) -> float:
+        """Chats held at once, callback tries, resolution and transfers."""
+        agents, record = self.agents, self.record
+        g = agents.group[agent]
+        if self.is_chat[q] and agents.capacity[agent] > 1:
+            chatting = agents.chatting[g]
+            if load < agents.capacity[agent]:
+                chatting[agent] = None
+            else:
+                chatting.pop(agent, None)
+        if record.callback[c] and not self.do.reached(record, c):
+            return self._no_answer(c, now)
+        return self._handle(c, g, load, now)
+
+    def _handle(self, c: int, g: int, load: int, now: float) -> float:
+        record = self.record
+        record.outcome[c] = ANSWERED
+        handle_s = self.do.handle_s(record, c, g, load)
+        record.handle_s[c] = handle_s
+        end_s = record.end_s[c] = now + handle_s + record.wrap_s[c]
+        if self.do.models_outcome[record.queue[c]]:
+            follow_up = self.do.outcome(record, c, g, now, self.hours)
+            if follow_up is not None:
+                At(self.env, record.enqueue_s[follow_up], self._on_follow_up, follow_up)
+        return end_s
+
+    def _no_answer(self, c: int, now: float) -> float:
+        """The customer does not pick up the callback: the try costs the agent time."""
+        record = self.record
+        record.outcome[c] = NO_ANSWER
+        record.handle_s[c] = self.do.queue_rules[record.queue[c]].callback.no_answer_s
+        record.wrap_s[c] = 0.0
+        end_s = record.end_s[c] = now + record.handle_s[c]
+        retry = self.do.retry_callback(record, c, now)
+        if retry is not None:
+            At(self.env, record.enqueue_s[retry], self._on_follow_up, retry)
+        return end_s
 
     def _on_release(self, event) -> None:
-        now, agent = event.time_s, event._value
+        agent, now = event._value, event.time_s
+        agents = self.agents
+        load = agents.load[agent] = agents.load[agent] - 1
+        if load == 0:
+            if agents.capacity[agent] > 1:
+                agents.chatting[agents.group[agent]].pop(agent, None)
+            if agents.scheduled[agent] and not agents.break_due_s[agent]:
+                self._seek_work(agent, now)  # the common case, without a call through _free
+            else:
+                self._free(agent, now)
+        elif agents.scheduled[agent] and not agents.break_due_s[agent]:
+            if not self._seek(agent, self.chat_lines[agents.group[agent]], now):
+                agents.chatting[agents.group[agent]][agent] = None  # room for another chat
+
+    def _free(self, agent: int, now: float) -> None:
+        """The agent has nothing in hand: off duty, a due break, or the next contact."""
+        agents = self.agents
+        if not agents.scheduled[agent]:
+            agents.break_due_s[agent] = 0.0
+            agents.enter(agent, OFFLINE, now)
+        elif agents.break_due_s[agent]:
+            agents.enter(agent, BREAK, now)
+            At(self.env, now + agents.break_due_s[agent], self._on_break_end, agent)
+            agents.break_due_s[agent] = 0.0
+        else:
+            self._seek_work(agent, now)
+
+    def _seek_work(self, agent: int, now: float) -> None:
+        """Take the oldest live contact of the first served line that has one, or go idle."""
+        g = self.agents.group[agent]
+        if not self._seek(agent, self.lines.serves[g], now):
+            self.agents.enter(agent, AVAILABLE, now)
+            self.agents.idle[g][agent] = None
+
+    def _seek(self, agent: int, lines: list[int], now: float) -> bool:
+        """Answer the oldest live contact of the first of `lines` that has one.
+
+        Entries of contacts answered, abandoned or moved meanwhile are dropped on the way,
+        and callers found past their deadline are logged as abandoned at it.
+        """
+        record = self.record
+        outcome, on_line, deadline_s = record.outcome, record.line, record.deadline_s
+        for line in lines:
+            waiting = self.waiting[line]
+            while waiting:
+                c = waiting.popleft()
+                if outcome[c] != WAITING or on_line[c] != line:
+                    continue
+                if deadline_s[c] < now:
+                    self._abandon(c)
+                    continue
+                if self.live.tracked[line]:
+                    self.live.left(line, c)
+                on_line[c] = -1
+                self._answer(c, agent, now)
+                return True
+        return False
+
+    # --- agents' duty ----------------------------------------------------------------------
+
+    def _on_duty_start(self, event) -> None:
+        agent, now = event._value, event.time_s
+        agents = self.agents
+        agents.scheduled[agent] = True
+        agents.on_duty[agents.group[agent]] += 1
+        if agents.load[agent] == 0 and agents.state[agent] == OFFLINE:
+            self._seek_work(agent, now)
+
+    def _on_duty_end(self, event) -> None:
+        agent, now = event._value, event.time_s
+        agents = self.agents
+        g = agents.group[agent]
+        agents.scheduled[agent] = False
+        agents.on_duty[g] -= 1
+        agents.chatting[g].pop(agent, None)
+        if agents.load[agent] == 0 and agents.state[agent] != BREAK:
+            agents.idle[g].pop(agent, None)
+            agents.enter(agent, OFFLINE, now)
+        # A busy agent finishes the contact in hand; _free reads `scheduled`.
+
+    def _on_break_due(self, event) -> None:
+        (agent, length_s), now = event._value, event.time_s
+        agents = self.agents
+        if not agents.scheduled[agent]:
+            return
+        agents.break_due_s[agent] = length_s
+        agents.chatting[agents.group[agent]].pop(agent, None)
+        if agents.load[agent] == 0:
+            agents.idle[agents.group[agent]].pop(agent, None)
+            self._free(agent, now)
+
+    def _on_break_end(self, event) -> None:
+        agent, now = event._value, event.time_s
         if self.agents.scheduled[agent]:
             self._seek_work(agent, now)
         else:
             self.agents.enter(agent, OFFLINE, now)
-
-    def _seek_work(self, agent: int, now: float) -> None:
-        """Take the oldest live caller of the first served queue that has one, or go idle."""
-        agents = self.agents
-        g = agents.group[agent]
-        for q in self.serves[g]:
-            waiting = self.waiting[q]
-            while waiting:
-                i = waiting.popleft()
-                if self.deadline_s[i] < now:
-                    self.abandon_s[i] = self.deadline_s[i]
-                    continue
-                self._answer(i, agent, now)
-                return
-        agents.enter(agent, AVAILABLE, now)
-        agents.idle[g][agent] = None
-
-    def _on_boundary(self, event) -> None:
-        now, counts = event.time_s, event._value
-        agents = self.agents
-        for g, members in enumerate(agents.members):
-            for agent in members:
-                on_duty = agents.rank[agent] < counts[g]
-                if on_duty == agents.scheduled[agent]:
-                    continue
-                agents.scheduled[agent] = on_duty
-                if on_duty and agents.state[agent] == OFFLINE:
-                    self._seek_work(agent, now)
-                elif not on_duty and agents.state[agent] == AVAILABLE:
-                    del agents.idle[g][agent]
-                    agents.enter(agent, OFFLINE, now)
-                # A busy agent finishes the contact in hand; _on_release reads `scheduled`.
-        if self.progress:
-            self.progress(min(now / self.end_s, 1.0))
-
-    def _finish(self) -> None:
-        """Callers still queued when no agent is left abandon at their deadline (if finite)."""
-        for waiting in self.waiting:
-            for i in waiting:
-                if self.deadline_s[i] < np.inf:
-                    self.abandon_s[i] = self.deadline_s[i]
-            waiting.clear()
-        agents = self.agents
-        for agent in range(len(agents.group)):
-            agents.enter(agent, OFFLINE, self.end_s)  # closes each agent's last spell
-
-
-def _staffing_boundaries(scenario: Scenario, staffing: list[np.ndarray]) -> list[tuple]:
-    """(time_s, agents on duty per group) at every interval start and at each day's close."""
-    horizon = scenario.horizon
-    starts = horizon.interval_starts_s()
-    counts = np.stack(staffing, axis=-1)  # (days, intervals, groups)
-    closed = [0] * len(staffing)
-    boundaries = []
-    for day in range(horizon.days):
-        for start_s, row in zip(starts[day], counts[day]):
-            boundaries.append((float(start_s), row.tolist()))
-        boundaries.append((day * DAY_S + horizon.close_s, closed))
-    return boundaries

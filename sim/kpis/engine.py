@@ -24,7 +24,7 @@ from sim.kpis.experience import (contact_mix_kpis, optional_column_kpis, resolut
 from sim.kpis.grouping import AGENT_LABEL_KEYS, TIME_KEYS, build
 from sim.kpis.handling import handling_kpis
 from sim.kpis.queue import queue_kpis, volume_kpis
-from sim.kpis.settings import KpiSettings
+from sim.kpis.settings import KpiSettings, with_log_costs
 from sim.kpis.validate import check_log
 
 FAMILIES = (volume_kpis, queue_kpis, handling_kpis, resolution_kpis, survey_kpis,
@@ -70,6 +70,7 @@ class KpiReport:
 
 def score(log: InteractionLog, settings: KpiSettings = KpiSettings()) -> KpiReport:
     """Every KPI of the catalogue over the whole log."""
+    settings = with_log_costs(settings, log.meta.extra)
     values, unavailable, _ = _evaluate(log, (), settings)
     overall = {kpi_id: _overall(v) for kpi_id, v in values.items() if kpi_id not in unavailable}
     return make_report(overall, unavailable, settings)
@@ -104,6 +105,7 @@ def score_by(log: InteractionLog, by: str | Sequence[str],
     keys = (by,) if isinstance(by, str) else tuple(by)
     if not keys:
         raise InputError("by: give at least one grouping key (use score() for overall)")
+    settings = with_log_costs(settings, log.meta.extra)
     values, unavailable, ctx = _evaluate(log, keys, settings)
     n = ctx.grouping.n
     columns = {}

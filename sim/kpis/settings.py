@@ -6,7 +6,7 @@ are comparable and a worker process can receive the settings as they are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 from sim.errors import InputError
 
@@ -134,6 +134,17 @@ class KpiSettings:
         if "async_channels" in data:
             data["async_channels"] = tuple(data["async_channels"])
         return cls(**data, costs=CostRates(**costs))
+
+
+LOG_COSTS = "costs"  # meta.extra key: cost rates the log's source knows (a scenario's)
+
+
+def with_log_costs(settings: KpiSettings, extra: dict) -> KpiSettings:
+    """`settings` with the log's own cost rates, if it carries some and the settings keep
+    the placeholder defaults: a simulated log brings its scenario's rates and prices."""
+    if LOG_COSTS not in extra or settings.costs != CostRates():
+        return settings
+    return replace(settings, costs=KpiSettings.from_dict({"costs": extra[LOG_COSTS]}).costs)
 
 
 def _partner(table: dict, where: str) -> PartnerRates:

@@ -134,12 +134,17 @@ def _unknown_field(loc: tuple) -> str:
 
 
 def _all_field_names() -> list[str]:
-    from sim.distributions import Empirical, Gamma
-    from sim.scenario.model import AgentGroup, Arrivals, Horizon, Queue
+    """Every field name of every scenario model, for "did you mean" hints."""
+    from pydantic import BaseModel
+
+    from sim import distributions
+    from sim.scenario import behaviours, model
 
     names = set()
-    for model in (Scenario, Horizon, Arrivals, Queue, AgentGroup, Gamma, Empirical):
-        names.update(model.model_fields)
+    for module in (model, behaviours, distributions):
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, BaseModel):
+                names.update(value.model_fields)
     return sorted(names)
 
 

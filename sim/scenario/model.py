@@ -8,16 +8,18 @@ full path of the field at fault.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sim.distributions import Deterministic, NoAbandonment, PatienceDistribution, TimeDistribution
+from sim.scenario.clock import Clock, clock_s
+from sim.scenario.rules import scenario_problems
+from sim.scenario.behaviours import (Callback, Costs, Ivr, Overflow, Pricing, Reason, Recontact,
+                                     Redial, Shift, Survey)
 
 DAY_S = 86_400.0
-_CLOCK = re.compile(r"^([01]\d|2[0-4]):([0-5]\d)$")
 
 NonNegative = Annotated[float, Field(ge=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -32,17 +34,9 @@ class Horizon(_Model):
 
     days: int = Field(1, ge=1, le=366)
     interval_min: Literal[15, 30] = 30
-    open_time: str = "08:00"  # HH:MM, local clock; arrivals and staffing start here
-    close_time: str = "20:00"  # HH:MM, up to 24:00; arrivals stop, agents finish the contact in hand
+    open_time: Clock = "08:00"  # local clock; arrivals and staffing start here
+    close_time: Clock = "20:00"  # up to 24:00; arrivals stop, agents finish the contact in hand
     start_date: str | None = None  # ISO date of day 1, for calendar display only
-
-    @field_validator("open_time", "close_time")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        match = _CLOCK.match(value)
-        if not match or (match.group(1) == "24" and match.group(2) != "00"):
-            raise ValueError(f"{value!r} is not a clock time HH:MM between 00:00 and 24:00")
-        return value
 
     @property
     def interval_s(self) -> float:
@@ -50,11 +44,11 @@ class Horizon(_Model):
 
     @property
     def open_s(self) -> float:
-        return _clock_s(self.open_time)
+        return clock_s(self.open_time)
 
     @property
     def close_s(self) -> float:
-        return _clock_s(self.close_time)
+        return clock_s(self.close_time)
 
     @property
     def intervals_per_day(self) -> int:
@@ -81,24 +75,57 @@ class Arrivals(_Model):
 
 
 class Queue(_Model):
-    """One contact type: its arrivals, handle and after-contact work, and customers' patience."""
+    """One contact type: its arrivals, handle and after-contact work, and customers' patience.
+
+    `phone` and `chat` are real time (customers abandon); `email` is deferred: nobody
+    abandons, agents work the backlog in order, and the wait is the first response time.
+    """
 
     name: str = Field(min_length=1)
-    channel: Literal["phone"] = "phone"
-    reason: str = "general"  # contact reason written in the log
+    channel: Literal["phone", "chat", "email"] = "phone"
+    reason: str = "general"  # contact reason written in the log when `reasons` is not given
+    reasons: list[Reason] | None = None  # contact reasons with their shares and outcomes
     arrivals: Arrivals
     handle: TimeDistribution  # talk + hold, seconds
     wrap: TimeDistribution = Deterministic(dist="deterministic", mean_s=0)  # after-contact work
     patience: PatienceDistribution = NoAbandonment(dist="none")  # time a caller will wait
     short_abandon_s: float = Field(5.0, ge=0)  # hang-ups quicker than this are "short abandons"
+    ivr: Ivr = Ivr()
+    redial: Redial = Redial()
+    recontact: Recontact = Recontact()
+    callback: Callback | None = None
+    overflow: Overflow | None = None
+    # Trainers' trade-off: handle times cut by `handle_cut` (a share) multiply resolution
+    # probabilities by 1 - resolution_loss x handle_cut.
+    handle_cut: float = Field(0.0, ge=0, lt=1)
+    resolution_loss: float = Field(0.0, ge=0)
 
 
 class AgentGroup(_Model):
-    """Agents with the same skills and schedule; `serves` lists queues in priority order."""
+    """Agents with the same skills and schedule; `serves` lists queues in priority order.
+
+    Staffing is either `staffing` (agents on duty per open interval) or `shifts`. The
+    proficiency factors multiply the handle time, resolution and transfer probabilities
+    of the contacts this group handles (1 = as the queue's figures say).
+    """
 
     name: str = Field(min_length=1)
-    serves: list[str] = Field(min_length=1)
-    staffing: NonNegativeInt | list[NonNegativeInt]  # agents on duty per open interval
+    serves: list[str] = []
+    staffing: NonNegativeInt | list[NonNegativeInt] | None = None  # agents on duty per open interval
+    shifts: list[Shift] | None = None
+    absenteeism: float = Field(0.0, ge=0, lt=1)  # share of agent-days lost to absence
+    partner: str = "in-house"  # or the outsourcing vendor's name
+    handle_factor: float = Field(1.0, gt=0)
+    resolution_factor: float = Field(1.0, ge=0)
+    transfer_factor: float = Field(1.0, ge=0)
+    max_chats: int = Field(1, ge=1)  # chats one agent holds at once
+    chat_slowdown: float = Field(0.0, ge=0)  # each extra chat held stretches handle by this share
+    hourly_cost: float | None = Field(None, ge=0)  # loaded cost per paid hour (in-house)
+    pricing: Pricing | None = None  # what a partner charges
+
+    @property
+    def is_partner(self) -> bool:
+        return self.partner != "in-house"
 
 
 class Scenario(_Model):
@@ -108,13 +135,12 @@ class Scenario(_Model):
     horizon: Horizon = Horizon()
     queues: list[Queue] = Field(min_length=1)
     agent_groups: list[AgentGroup] = Field(min_length=1)
+    survey: Survey = Survey()
+    costs: Costs = Costs()
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
-        problems = _horizon_problems(self.horizon)
-        if not problems:
-            problems += _queue_problems(self)
-            problems += _group_problems(self)
+        problems = scenario_problems(self)
         if problems:
             raise ValueError("\n".join(problems))
         return self
@@ -128,106 +154,30 @@ class Scenario(_Model):
         days, width = self.horizon.days, self.horizon.intervals_per_day
         arrivals = queue.arrivals
         if arrivals.interval_volumes is not None:
-            return _per_day_table(arrivals.interval_volumes, days, width).astype(float)
+            return per_day_table(arrivals.interval_volumes, days, width).astype(float)
         weights = np.asarray(arrivals.profile if arrivals.profile is not None else [1.0] * width)
         daily = np.broadcast_to(np.asarray(arrivals.daily_volume, dtype=float), (days,))
         return daily[:, None] * (weights / weights.sum())[None, :]
 
     def staffing(self, group: AgentGroup) -> np.ndarray:
-        """Agents on duty per open interval, shape (days, intervals_per_day)."""
+        """Agents rostered per open interval, shape (days, intervals_per_day).
+
+        For a group given by shifts: agents whose shift covers the interval's middle
+        (breaks and absence not deducted).
+        """
         days, width = self.horizon.days, self.horizon.intervals_per_day
+        if group.shifts is not None:
+            middle_s = (self.horizon.interval_starts_s()[0] + self.horizon.interval_s / 2)
+            counts = sum(
+                shift.count * ((middle_s - clock_s(shift.start)) % DAY_S < shift.length_h * 3600)
+                for shift in group.shifts
+            )
+            return np.tile(np.asarray(counts, dtype=np.int64), (days, 1))
         if isinstance(group.staffing, int):
             return np.full((days, width), group.staffing, dtype=np.int64)
-        return _per_day_table(group.staffing, days, width).astype(np.int64)
+        return per_day_table(group.staffing, days, width).astype(np.int64)
 
 
-def _clock_s(text: str) -> float:
-    hours, minutes = text.split(":")
-    return int(hours) * 3600.0 + int(minutes) * 60.0
-
-
-def _per_day_table(values: list, days: int, width: int) -> np.ndarray:
+def per_day_table(values: list, days: int, width: int) -> np.ndarray:
     array = np.asarray(values)
     return np.tile(array, (days, 1)) if len(array) == width else array.reshape(days, width)
-
-
-def _table_length_problem(path: str, values: list, horizon: Horizon) -> list[str]:
-    width = horizon.intervals_per_day
-    if len(values) in (width, width * horizon.days):
-        return []
-    allowed = f"{width}" if horizon.days == 1 else f"{width} (one day) or {width * horizon.days}"
-    return [
-        f"{path}: has {len(values)} values; needs {allowed}, one per "
-        f"{horizon.interval_min}-min interval from {horizon.open_time} to {horizon.close_time}"
-    ]
-
-
-def _horizon_problems(horizon: Horizon) -> list[str]:
-    span_s = horizon.close_s - horizon.open_s
-    if span_s <= 0:
-        return [f"horizon.close_time: {horizon.close_time!r} is not after open_time {horizon.open_time!r}"]
-    if span_s % horizon.interval_s:
-        return [
-            f"horizon: opening hours {horizon.open_time}-{horizon.close_time} are not a whole "
-            f"number of {horizon.interval_min}-min intervals"
-        ]
-    return []
-
-
-def _queue_problems(scenario: Scenario) -> list[str]:
-    problems = []
-    seen = set()
-    for i, queue in enumerate(scenario.queues):
-        path = f"queues[{i}]"
-        if queue.name in seen:
-            problems.append(f"{path}.name: {queue.name!r} is used by another queue; names must be unique")
-        seen.add(queue.name)
-        problems += _arrival_problems(f"{path}.arrivals", queue.arrivals, scenario.horizon)
-        if not any(queue.name in g.serves for g in scenario.agent_groups):
-            problems.append(f"{path}.name: {queue.name!r} is served by no agent group")
-    return problems
-
-
-def _arrival_problems(path: str, arrivals: Arrivals, horizon: Horizon) -> list[str]:
-    by_volume = arrivals.daily_volume is not None
-    by_table = arrivals.interval_volumes is not None
-    if by_volume == by_table:
-        return [f"{path}: give either daily_volume (with an optional profile) or interval_volumes, not {'both' if by_volume else 'neither'}"]
-    if by_table:
-        if arrivals.profile is not None:
-            return [f"{path}.profile: applies to daily_volume only; interval_volumes are already per interval"]
-        return _table_length_problem(f"{path}.interval_volumes", arrivals.interval_volumes, horizon)
-    problems = []
-    if isinstance(arrivals.daily_volume, list) and len(arrivals.daily_volume) != horizon.days:
-        problems.append(
-            f"{path}.daily_volume: has {len(arrivals.daily_volume)} values; needs one number "
-            f"or {horizon.days} (one per day)"
-        )
-    if arrivals.profile is not None:
-        if len(arrivals.profile) != horizon.intervals_per_day:
-            problems.append(
-                f"{path}.profile: has {len(arrivals.profile)} values; needs {horizon.intervals_per_day}, "
-                f"one per {horizon.interval_min}-min interval from {horizon.open_time} to {horizon.close_time}"
-            )
-        elif sum(arrivals.profile) <= 0:
-            problems.append(f"{path}.profile: all weights are 0; at least one must be > 0")
-    return problems
-
-
-def _group_problems(scenario: Scenario) -> list[str]:
-    problems = []
-    names = scenario.queue_names
-    seen = set()
-    for i, group in enumerate(scenario.agent_groups):
-        path = f"agent_groups[{i}]"
-        if group.name in seen:
-            problems.append(f"{path}.name: {group.name!r} is used by another group; names must be unique")
-        seen.add(group.name)
-        for j, queue in enumerate(group.serves):
-            if queue not in names:
-                problems.append(f"{path}.serves[{j}]: {queue!r} is not a queue (queues: {', '.join(names)})")
-        if len(set(group.serves)) != len(group.serves):
-            problems.append(f"{path}.serves: lists a queue twice")
-        if isinstance(group.staffing, list):
-            problems += _table_length_problem(f"{path}.staffing", group.staffing, scenario.horizon)
-    return problems

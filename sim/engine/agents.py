@@ -1,0 +1,47 @@
+"""Agents during a run: who is on duty, on a break, idle or busy, and their state spells.
+
+An agent's load is the number of contacts in hand (several only for chat). The loop
+records only the spells that contacts cannot tell (available, break, offline); busy and
+wrap spells are derived from the contacts afterwards.
+"""
+
+from collections import OrderedDict
+
+from sim.engine.rosters import AgentRoster
+
+OFFLINE, AVAILABLE, BUSY, BREAK = range(4)
+STATE_LABELS = ["offline", "available", "busy", "break"]
+
+
+class AgentPool:
+    def __init__(self, rosters: list[AgentRoster], group_count: int, max_chats: list[int]):
+        self.group = [r.group_idx for r in rosters]
+        self.rank = [r.rank for r in rosters]
+        count = len(rosters)
+        self.capacity = [max_chats[g] for g in self.group]
+        self.load = [0] * count
+        self.scheduled = [False] * count  # inside a duty window
+        self.break_due_s = [0.0] * count  # length of a break waiting for the agent to be free
+        self.state = [OFFLINE] * count
+        self.since_s = [0.0] * count
+        self.on_duty = [0] * group_count  # scheduled agents per group
+        self.idle = [OrderedDict() for _ in range(group_count)]  # load 0, longest idle first
+        self.chatting = [OrderedDict() for _ in range(group_count)]  # holding chats, room for more
+        self.spell_agent: list[int] = []
+        self.spell_state: list[int] = []
+        self.spell_start_s: list[float] = []
+        self.spell_end_s: list[float] = []
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    def enter(self, agent: int, state: int, now: float) -> None:
+        """Close the agent's current spell at `now` and start `state`."""
+        since = self.since_s[agent]
+        if now > since and self.state[agent] != BUSY:
+            self.spell_agent.append(agent)
+            self.spell_state.append(self.state[agent])
+            self.spell_start_s.append(since)
+            self.spell_end_s.append(now)
+        self.state[agent] = state
+        self.since_s[agent] = now

@@ -1,0 +1,78 @@
+"""Who is on duty when: every agent's duty windows and breaks over the horizon.
+
+Both ways of giving staffing end up here as per-agent windows, so the event loop has one
+mechanism for shifts, per-interval staffing and absence. With per-interval staffing,
+agent k of a group is on duty in the intervals where the group's staffing is above k
+(consecutive intervals merge into one window). With shifts, each shift brings `count`
+agents every day. Absenteeism removes each agent-day independently with its probability.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.engine.streams import stream
+from sim.scenario import DAY_S, AgentGroup, Scenario
+from sim.scenario.clock import clock_s
+
+
+@dataclass
+class AgentRoster:
+    group_idx: int
+    rank: int  # 0-based within the group; the agent's name ends in rank + 1
+    windows: list[tuple[float, float]] = field(default_factory=list)  # on duty [start, end)
+    breaks: list[tuple[float, float]] = field(default_factory=list)  # inside windows
+
+
+def rosters(scenario: Scenario, seed: int) -> list[AgentRoster]:
+    agents = []
+    for g, group in enumerate(scenario.agent_groups):
+        if group.shifts is not None:
+            group_agents = _shift_rosters(scenario, g, group)
+        else:
+            group_agents = _interval_rosters(scenario, g, group)
+        if group.absenteeism > 0:
+            _remove_absent_days(group_agents, group.absenteeism, stream(seed, f"absence/{group.name}"))
+        agents += group_agents
+    return agents
+
+
+def _interval_rosters(scenario: Scenario, g: int, group: AgentGroup) -> list[AgentRoster]:
+    staffing = scenario.staffing(group).ravel()
+    starts = scenario.horizon.interval_starts_s().ravel()
+    ends = starts + scenario.horizon.interval_s
+    agents = []
+    for rank in range(int(staffing.max(initial=0))):
+        roster = AgentRoster(g, rank)
+        for start, end in zip(starts[staffing > rank], ends[staffing > rank]):
+            if roster.windows and roster.windows[-1][1] == start:
+                roster.windows[-1] = (roster.windows[-1][0], end)  # continues the window
+            else:
+                roster.windows.append((float(start), float(end)))
+        agents.append(roster)
+    return agents
+
+
+def _shift_rosters(scenario: Scenario, g: int, group: AgentGroup) -> list[AgentRoster]:
+    agents = []
+    for shift in group.shifts:
+        for _ in range(shift.count):
+            roster = AgentRoster(g, len(agents))
+            for day in range(scenario.horizon.days):
+                start = day * DAY_S + clock_s(shift.start)
+                roster.windows.append((start, start + shift.length_h * 3600.0))
+                roster.breaks += [
+                    (start + b.after_h * 3600.0, start + b.after_h * 3600.0 + b.length_min * 60.0)
+                    for b in shift.breaks
+                ]
+            agents.append(roster)
+    return agents
+
+
+def _remove_absent_days(agents: list[AgentRoster], share: float, rng: np.random.Generator) -> None:
+    """Drop each agent's windows (and their breaks) on the days the agent is absent."""
+    days = 1 + max((int(w[0] // DAY_S) for a in agents for w in a.windows), default=0)
+    absent = rng.random((len(agents), days)) < share
+    for agent, absent_days in zip(agents, absent):
+        agent.windows = [w for w in agent.windows if not absent_days[int(w[0] // DAY_S)]]
+        agent.breaks = [b for b in agent.breaks if any(s <= b[0] < e for s, e in agent.windows)]

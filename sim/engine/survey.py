@@ -1,0 +1,44 @@
+"""Post-contact survey answers (CSAT 1-5, NPS 0-10, CES 1-7 with 7 = very easy).
+
+A transparent model a trainer can explain (parameters in `scenario.survey`, see
+`sim.scenario.behaviours.Survey`): every answered contact responds with
+`response_share`; its effort index starts at `base` and loses points for the wait, for
+earlier transfers and for earlier attempts on the same issue; its satisfaction index is the
+effort index, minus a penalty if the contact left the issue unresolved, plus a bonus for
+the answering group's proficiency. Each answer adds its own normal noise, is clipped to
+[0, 1] and mapped onto its scale. Computed after the run from the log, so it costs the
+event loop nothing.
+"""
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.behaviours import Survey
+
+
+def survey_answers(survey: Survey, contacts: pd.DataFrame, resolution_factor: np.ndarray,
+                   rng: np.random.Generator) -> dict[str, np.ndarray]:
+    count = len(contacts)
+    if survey.response_share == 0:
+        return {name: np.full(count, np.nan) for name in ("csat", "nps", "ces")}
+    responds = (rng.random(count) < survey.response_share) & (contacts["outcome"] == "answered").to_numpy()
+    wait_min = (contacts["answer_s"] - contacts["enqueue_s"]).to_numpy() / 60.0
+    effort = (
+        survey.base
+        - np.minimum(survey.per_wait_min * wait_min, survey.max_wait_penalty)
+        - survey.per_transfer * (contacts["segment"].to_numpy() - 1)
+        - survey.per_earlier_attempt * (contacts["attempt"].to_numpy() - 1)
+    )
+    unresolved = (contacts["resolved"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+    satisfaction = effort - survey.unresolved * unresolved + survey.per_proficiency * (resolution_factor - 1.0)
+    noise = rng.normal(0.0, survey.noise_sd, size=(3, count))
+
+    def scale(index: np.ndarray, low: int, high: int) -> np.ndarray:
+        answer = low + np.round((high - low) * np.clip(index, 0.0, 1.0))
+        return np.where(responds, answer, np.nan)
+
+    return {
+        "csat": scale(satisfaction + noise[0], 1, 5),
+        "nps": scale(satisfaction + noise[1], 0, 10),
+        "ces": scale(effort + noise[2], 1, 7),
+    }
