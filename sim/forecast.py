@@ -73,7 +73,7 @@ def forecast_from_scenario(scenario) -> pd.DataFrame:
     horizon = scenario.horizon
     frames = [
         forecast_from_arrays(horizon.interval_starts_s(), scenario.expected_arrivals(queue),
-                             queue.handle.mean_s + queue.wrap.mean_s, horizon.interval_s,
+                             queue.mean_handle_s + queue.wrap.mean_s, horizon.interval_s,
                              queue=queue.name)
         for queue in scenario.queues
     ]

@@ -24,9 +24,12 @@ HEADLINE = [  # (KPI id, column title, format)
     ("max_wait", "max wait s", "{:.0f}"),
 ]
 OVERALL_ONLY = [
+    ("first_response_time", "first response time (e-mail and other async channels), s", "{:,.0f}"),
     ("occupancy", "occupancy", "{:.1%}"),
     ("utilization", "utilization", "{:.1%}"),
     ("fcr", "first-contact resolution", "{:.1%}"),
+    ("recontact_rate", "recontact rate", "{:.1%}"),
+    ("csat", "CSAT (share satisfied)", "{:.1%}"),
     ("cost_per_contact", "cost per contact", "{:.2f}"),
 ]
 
@@ -69,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         result = overall.results[kpi]
         if result.unavailable:
             print(f"{title}: not available ({result.unavailable})")
+        elif result.value is None:
+            continue  # no data of that kind in this run (e.g. no e-mail, no survey)
         else:
             where = f"  [{result.position}]" if result.position else ""
             unit = f" {result.unit}" if kpi == "cost_per_contact" else ""

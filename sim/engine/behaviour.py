@@ -40,7 +40,7 @@ class Behaviour:
             QueueRules(lines.overflow_line[q], q_.overflow.after_wait_s if q_.overflow else None, q_.callback)
             for q, q_ in enumerate(scenario.queues)
         ]
-        self.service_s = [q.handle.mean_s + q.wrap.mean_s for q in scenario.queues]
+        self.service_s = [q.mean_handle_s + q.wrap.mean_s for q in scenario.queues]
         # Handled time = the customer's need x group speed x (1 - the queue's handle cut).
         self.handle_scale = [[g.handle_factor * (1.0 - q.handle_cut) for q in scenario.queues]
                              for g in scenario.agent_groups]

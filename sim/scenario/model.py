@@ -100,6 +100,14 @@ class Queue(_Model):
     handle_cut: float = Field(0.0, ge=0, lt=1)
     resolution_loss: float = Field(0.0, ge=0)
 
+    @property
+    def mean_handle_s(self) -> float:
+        """Mean talk + hold time over the reason mix (a reason may have its own handle)."""
+        if self.reasons is None:
+            return self.handle.mean_s
+        shares = sum(r.share for r in self.reasons)
+        return sum(r.share * (r.handle or self.handle).mean_s for r in self.reasons) / shares
+
 
 class AgentGroup(_Model):
     """Agents with the same skills and schedule; `serves` lists queues in priority order.
