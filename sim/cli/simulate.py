@@ -4,8 +4,8 @@ import argparse
 from tqdm import tqdm
 
 from sim.engine import simulate
-from sim.interaction_log import FORMATS, write_log
-from sim.scenario import load_scenario
+from sim.interaction_log import FORMATS, InteractionLog, write_log
+from sim.scenario import Scenario, load_scenario
 
 
 def register(subparsers) -> None:
@@ -15,18 +15,29 @@ def register(subparsers) -> None:
         description="Simulate SCENARIO and write DIR/contacts.<format> and DIR/agent_states.<format> "
         "(plus meta.json). Files appear only once the run is complete.",
     )
-    parser.add_argument("scenario", help="scenario TOML file")
-    parser.add_argument("--seed", type=seed_value, help="random seed (default: the scenario's seed)")
+    add_run_arguments(parser)
     parser.add_argument("--out", required=True, metavar="DIR", help="output directory")
     parser.add_argument("--format", choices=FORMATS, default="parquet", help="file format (default parquet)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """SCENARIO, --seed and --quiet: what every command that simulates takes."""
+    parser.add_argument("scenario", help="scenario TOML file")
+    parser.add_argument("--seed", type=seed_value, help="random seed (default: the scenario's seed)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
+    """Load the scenario file and simulate it, with a progress bar on a terminal."""
     scenario = load_scenario(args.scenario)
     with tqdm(total=100, unit="%", desc="simulating", disable=args.quiet or None, leave=False) as bar:
         log = simulate(scenario, seed=args.seed, progress=lambda f: bar.update(round(100 * f) - bar.n))
+    return scenario, log
+
+
+def run(args: argparse.Namespace) -> int:
+    _, log = simulate_file(args)
     out = write_log(log, args.out, args.format)
     outcomes = log.contacts["outcome"].value_counts()
     print(

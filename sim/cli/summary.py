@@ -7,12 +7,8 @@ engine, with each figure's place against the industry reference band where one e
 import argparse
 import math
 
-from tqdm import tqdm
-
-from sim.cli.simulate import seed_value
-from sim.engine import simulate
+from sim.cli.simulate import add_run_arguments, simulate_file
 from sim.kpis import KpiSettings, score, score_by
-from sim.scenario import load_scenario
 
 HEADLINE = [  # (KPI id, column title, format)
     ("offered", "offered", "{:,.0f}"),
@@ -39,18 +35,14 @@ def register(subparsers) -> None:
         "summary", help="simulate a scenario and print its headline KPIs",
         description="Simulate SCENARIO once and print service level, waits, abandonment, "
         "handle time and occupancy, per queue and overall. Nothing is written.")
-    parser.add_argument("scenario", help="scenario TOML file")
-    parser.add_argument("--seed", type=seed_value, help="random seed (default: the scenario's)")
+    add_run_arguments(parser)
     parser.add_argument("--sl-threshold", type=float, default=20.0, metavar="S",
                         help="service-level threshold in seconds (default 20)")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
-    with tqdm(total=100, unit="%", desc="simulating", disable=args.quiet or None, leave=False) as bar:
-        log = simulate(scenario, seed=args.seed, progress=lambda f: bar.update(round(100 * f) - bar.n))
+    scenario, log = simulate_file(args)
     settings = KpiSettings(sl_threshold_s=args.sl_threshold)
     overall = score(log, settings)
     by_queue = score_by(log, "queue", settings)

@@ -11,13 +11,10 @@ from dataclasses import dataclass
 
 from sim.scenario import Scenario
 
-MAIN, OVERFLOW, CALLBACK = range(3)
-
 
 @dataclass(frozen=True)
 class Lines:
     queue: list[int]  # queue of each line
-    kind: list[int]
     overflow_line: list[int]  # per queue, -1 if none
     callback_line: list[int]  # per queue, -1 if callbacks keep their place (or none)
     serves: list[list[int]]  # per group, the lines it takes contacts from, in priority order
@@ -30,17 +27,15 @@ class Lines:
 def build_lines(scenario: Scenario) -> Lines:
     names = scenario.queue_names
     groups = [g.name for g in scenario.agent_groups]
-    queue, kind = list(range(len(names))), [MAIN] * len(names)
+    queue = list(range(len(names)))
     overflow_line, callback_line = [-1] * len(names), [-1] * len(names)
     for q, spec in enumerate(scenario.queues):
         if spec.overflow is not None:
             overflow_line[q] = len(queue)
             queue.append(q)
-            kind.append(OVERFLOW)
         if spec.callback is not None and spec.callback.placement == "when_free":
             callback_line[q] = len(queue)
             queue.append(q)
-            kind.append(CALLBACK)
     serves = []
     for g, group in enumerate(scenario.agent_groups):
         main = [names.index(name) for name in group.serves]
@@ -53,4 +48,4 @@ def build_lines(scenario: Scenario) -> Lines:
                key=lambda g, line=line: (serves[g].index(line), g))
         for line in range(len(queue))
     ]
-    return Lines(queue, kind, overflow_line, callback_line, serves, groups_for)
+    return Lines(queue, overflow_line, callback_line, serves, groups_for)
