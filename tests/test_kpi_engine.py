@@ -206,3 +206,12 @@ def test_a_flag_never_recorded_makes_its_kpis_unavailable():
         assert report.results[kpi_id].unavailable == (
             "the log records no resolved value (every row is missing)")
     assert report["recontact_rate"] == 2 / 7  # does not need resolved
+
+
+def test_fcr_leaves_out_issues_whose_first_contact_has_no_resolution_recorded():
+    # r8 (issue 15, answered, resolved True) loses its resolution record: issue 15 can no
+    # longer be judged, so FCR = issue 14 alone over the six others: 1 / 6.
+    contacts = contacts_frame()
+    contacts["resolved"] = contacts["resolved"].astype("boolean")
+    contacts.loc[contacts["contact_id"] == 8, "resolved"] = pd.NA
+    assert score(small_log(contacts))["fcr"] == 1 / 6

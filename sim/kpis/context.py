@@ -62,6 +62,8 @@ class ContactArrays:
                               np.where(self.abandoned, abandon, self.end))
         self.wait = np.where(self.offered, self.leave - self.enqueue, np.nan)
         self.resolved = self.answered & flags(frame["resolved"])
+        # Answered with no resolution recorded (e.g. a queue whose reasons model none).
+        self.resolution_unknown = self.answered & frame["resolved"].isna().to_numpy()
         self.transferred = self.answered & flags(frame["transferred_to"].notna())
         self.issue_id = frame["issue_id"].to_numpy(np.int64)
         self.customer_id = frame["customer_id"].to_numpy(np.int64)

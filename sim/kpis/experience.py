@@ -17,9 +17,12 @@ def resolution_kpis(ctx: Context) -> dict:
     g, issues = ctx.grouping, ctx.issues
     customers, recontacting = customer_share(issues.code, issues.customer_id,
                                              issues.recontacted, g.n)
+    # An issue whose first contact was answered with no resolution recorded cannot be
+    # judged: it is left out rather than counted as unresolved.
+    judged = issues.reached_queue & ~issues.first_resolution_unknown
     return {
-        "fcr": ratio(g.count(issues.first_contact_resolved & issues.reached_queue, issues.code),
-                     g.count(issues.reached_queue, issues.code)),
+        "fcr": ratio(g.count(issues.first_contact_resolved & judged, issues.code),
+                     g.count(judged, issues.code)),
         "recontact_rate": ratio(recontacting, customers),
     }
 

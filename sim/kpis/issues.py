@@ -40,6 +40,7 @@ class IssueTable:
         self.reached_queue = np.bincount(issue_of, weights=c.offered[order], minlength=n) > 0
         self.first_contact_resolved = (c.resolved[first] & ~c.transferred[first]
                                        & ~self.other_row_in_window)
+        self.first_resolution_unknown = c.resolution_unknown[first] & ~c.transferred[first]
 
         resolving = np.flatnonzero(c.resolved[order])  # sorted positions, in arrival order
         issue_resolved = issue_of[resolving]
