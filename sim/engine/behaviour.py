@@ -18,8 +18,8 @@ from sim.engine.reasons import reason_table
 from sim.engine.record import NO, YES, ContactRecord
 from sim.engine.sampling import Draws, uniforms
 from sim.engine.streams import stream
-from sim.scenario import Scenario
 from sim.scenario.behaviours import Callback
+from sim.scenario import Scenario
 
 MAX_SEGMENTS = 5  # at most four transfers per attempt: a guard against transfer loops
 
@@ -53,9 +53,13 @@ class Behaviour:
             scenario.queue_names.index(q.recontact.queue) if q.recontact.queue else i
             for i, q in enumerate(scenario.queues)
         ]
-        decide = {name: uniforms(stream(seed, f"decide/{name}"))
-                  for name in ("resolve", "transfer", "recontact", "redial", "callback", "reach")}
-        self._decide = decide
+        # One stream per decision and queue: switching a behaviour on in one queue leaves
+        # the draws of every other queue's decisions as they were (common random numbers).
+        self._decide = [
+            {name: uniforms(stream(seed, f"decide/{name}/{queue.name}"))
+             for name in ("resolve", "transfer", "recontact", "redial", "callback", "reach")}
+            for queue in scenario.queues
+        ]
         self._draw = _FollowUpDraws(scenario, seed)
         self.will_redial: set[int] = set()
         self.callback_try: dict[int, int] = {}  # try number of each callback retry row
@@ -75,7 +79,7 @@ class Behaviour:
         group = self.groups[g]
         destination = self.reasons.transfer_queue[q][record.reason_pos[c]]
         if (destination >= 0 and record.segment[c] < MAX_SEGMENTS
-                and self._decide["transfer"]() < reason.transfer_prob * group.transfer_factor):
+                and self._decide[q]["transfer"]() < reason.transfer_prob * group.transfer_factor):
             record.resolved[c] = NO
             record.transferred_to[c] = destination
             # The customer moves on when talk ends, while this agent does the wrap-up.
@@ -84,12 +88,12 @@ class Behaviour:
         if reason.resolution_prob is None:
             return None
         p = reason.resolution_prob * group.resolution_factor * self.resolution_scale[q]
-        if self._decide["resolve"]() < p:
+        if self._decide[q]["resolve"]() < p:
             record.resolved[c] = YES
             return None
         record.resolved[c] = NO
         recontact = self.queues[q].recontact
-        if recontact.share == 0 or self._decide["recontact"]() >= recontact.share:
+        if recontact.share == 0 or self._decide[q]["recontact"]() >= recontact.share:
             return None
         back_s = hours.after(now + record.handle_s[c], self._draw.recontact_delay[q]())
         if back_s is None:
@@ -100,9 +104,14 @@ class Behaviour:
     # --- abandonment and callbacks --------------------------------------------------------
 
     def redials_if_abandoning(self, record: ContactRecord, c: int) -> bool:
-        """Decided when the caller starts waiting, so their hang-up can be timed exactly."""
-        share = self.queues[record.queue[c]].redial.share
-        if share == 0 or record.deadline_s[c] == float("inf") or self._decide["redial"]() >= share:
+        """Decided when the caller starts waiting, so their hang-up can be timed exactly.
+
+        A caller redials the number they first dialled: the queue they entered by, whose
+        redial settings apply, even when they hang up in a queue they were transferred to.
+        """
+        q = record.entry_queue[c]
+        share = self.queues[q].redial.share
+        if share == 0 or record.deadline_s[c] == float("inf") or self._decide[q]["redial"]() >= share:
             return False
         self.will_redial.add(c)
         return True
@@ -110,17 +119,18 @@ class Behaviour:
     def redial(self, record: ContactRecord, c: int, hours: OpenHours) -> int | None:
         if c not in self.will_redial:
             return None
-        q = record.queue[c]
+        q = record.entry_queue[c]
         again_s = hours.after(record.abandon_s[c], self._draw.redial_delay[q]())
         if again_s is None:
             return None
         return self._follow_up(record, c, q, again_s, ivr=True, attempt=record.attempt[c] + 1, segment=1)
 
-    def accepts_callback(self, callback: Callback) -> bool:
-        return self._decide["callback"]() < callback.accept_share
+    def accepts_callback(self, q: int) -> bool:
+        return self._decide[q]["callback"]() < self.queue_rules[q].callback.accept_share
 
     def reached(self, record: ContactRecord, c: int) -> bool:
-        return self._decide["reach"]() < self.queue_rules[record.queue[c]].callback.reach_prob
+        q = record.queue[c]
+        return self._decide[q]["reach"]() < self.queue_rules[q].callback.reach_prob
 
     def retry_callback(self, record: ContactRecord, c: int, now: float) -> int | None:
         """Call again later, unless this was the last try."""
@@ -144,8 +154,9 @@ class Behaviour:
         draw = self._draw
         enqueue_s = arrival_s + (draw.ivr[q]() if ivr else 0.0)
         patience_s = float("inf") if callback else draw.patience[q]()
+        entry_q = record.entry_queue[c] if segment > 1 else q  # a transfer keeps its entry queue
         return record.follow_up(c, q, pos, arrival_s, enqueue_s, draw.handle[q][pos](), draw.wrap[q](),
-                                patience_s, attempt, segment, callback)
+                                patience_s, attempt, segment, entry_q, callback)
 
 
 class _FollowUpDraws:

@@ -163,7 +163,7 @@ class Run:
         serving = sum(self.agents.on_duty[g] for g in self.lines.groups_for[q])
         expected_wait_s = self.live.count(q, now) * self.do.service_s[q] / max(serving, 1)
         callback = self.do.queue_rules[q].callback
-        if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(callback):
+        if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(q):
             return q
         self.record.callback[c] = True
         self.record.deadline_s[c] = float("inf")  # the caller hangs up and waits for the call
@@ -185,7 +185,7 @@ class Run:
         self.waiting[line].append(c)
         if self.live.tracked[line]:
             self.live.joined(line, c)
-        if self.redials[self.record.queue[c]] and self.do.redials_if_abandoning(self.record, c):
+        if self.redials[self.record.entry_queue[c]] and self.do.redials_if_abandoning(self.record, c):
             At(self.env, self.record.deadline_s[c], self._on_patience_out, c)
 
     def _on_overflow_due(self, event) -> None:

@@ -25,6 +25,7 @@ class ContactRecord:
         self.enqueue_s = np.where(served_by_ivr, np.nan, enqueue_s).tolist()
         self.deadline_s = (enqueue_s + customers.patience_s).tolist()
         self.queue = customers.queue_idx.tolist()
+        self.entry_queue = list(self.queue)  # the queue the attempt started in (before transfers)
         self.reason_pos = customers.reason_pos.tolist()
         self.handle_s = customers.handle_s.tolist()  # replaced by the handled time when answered
         self.wrap_s = customers.wrap_s.tolist()
@@ -47,12 +48,13 @@ class ContactRecord:
 
     def follow_up(self, of: int, queue: int, reason_pos: int, arrival_s: float, enqueue_s: float,
                   handle_s: float, wrap_s: float, patience_s: float, attempt: int, segment: int,
-                  callback: bool = False) -> int:
+                  entry_queue: int, callback: bool = False) -> int:
         """Append a contact on the same issue as contact `of`; returns its id."""
         self.arrival_s.append(arrival_s)
         self.enqueue_s.append(enqueue_s)
         self.deadline_s.append(enqueue_s + patience_s)
         self.queue.append(queue)
+        self.entry_queue.append(entry_queue)
         self.reason_pos.append(reason_pos)
         self.handle_s.append(handle_s)
         self.wrap_s.append(wrap_s)
