@@ -1,6 +1,7 @@
 """Speed of the engine against a plain SimPy model of the same queue, and a 1M-contact run.
 
-Run on demand: `.venv/bin/python benchmarks/bench_engine.py [--runs 5] [--stat-runs 20] [--skip-million]`.
+Run on demand: `.venv/bin/python benchmarks/bench_engine.py [--runs 5] [--stat-runs 20] [--skip-rich]
+[--skip-million]`.
 
 The system: one M/M/n+M queue open 8 hours, exponential handle with mean 300 s, exponential
 patience with mean 180 s, constant staffing; 50 agents at 9 calls/min (45 Erlangs offered)
@@ -14,8 +15,14 @@ or hang-up minus arrival, over all calls) show both simulate the same system; th
 only at the close, where the engine's agents leave and the baseline's serve everyone.
 
 The 1M-contact run (500 agents, 90 calls/min, open 24 h for 8 days, ~1.04M contacts) runs
-in a fresh subprocess and reports its peak resident memory (getrusage ru_maxrss) before and
-after `simulate()`: the difference is what the run itself needed.
+in a fresh subprocess and reports its peak resident memory (VmHWM; ru_maxrss off Linux) before
+and after `simulate()`: the difference is what the run itself needed.
+
+The rich-scenario run takes the example in `scenarios/` that simulates the most behaviours
+(callbacks, overflow to a partner, chat, e-mail, reasons with transfers and recontacts,
+redials, IVR, shifts with breaks, absence, survey, costs; ties go to the larger file) and
+reports its contacts/s (median of 3 runs after an untimed one) and, from a fresh
+subprocess, its peak resident memory. With no example scenario at hand it builds one.
 """
 
 from __future__ import annotations
@@ -35,13 +42,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_simpy import simulate_baseline  # noqa: E402
 
 from sim.engine import simulate  # noqa: E402
-from sim.scenario import parse_scenario  # noqa: E402
+from sim.errors import InputError  # noqa: E402
+from sim.scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
 
 HANDLE_MEAN_S = 300.0
 PATIENCE_MEAN_S = 180.0
 OPEN_HOURS = 8
 SIZES = [(50, 9.0), (500, 90.0)]  # (agents, calls per minute)
 MILLION = {"agents": 500, "calls_per_min": 90.0, "days": 8}  # 90 * 1440 * 8 = 1,036,800 calls
+SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+RICH_RUNS = 3
 
 
 def queue_scenario(agents: int, calls_per_min: float, days: int = 1, open_hours: int = OPEN_HOURS):
@@ -124,14 +134,25 @@ def print_comparison(rows: list[dict], runs: int, stat_runs: int) -> None:
         print(f"{engine['agents']} agents: engine is {ratio:.1f}x the plain SimPy model's contacts/s")
 
 
+def peak_rss_kib() -> float:
+    """This process's peak resident memory, KiB. Linux's VmHWM belongs to the process image;
+    ru_maxrss is carried over an exec from the forked parent, so in a child started by a
+    big parent it reads at least the parent's size. ru_maxrss where /proc is missing."""
+    try:
+        with open("/proc/self/status") as status:
+            return float(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
 def million_child() -> None:
-    """Runs in a fresh process so ru_maxrss measures this run alone; prints JSON."""
+    """Runs in a fresh process so the peak RSS measures this run alone; prints JSON."""
     scenario = queue_scenario(MILLION["agents"], MILLION["calls_per_min"], MILLION["days"], open_hours=24)
-    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    before_kib = peak_rss_kib()
     start = time.perf_counter()
     log = simulate(scenario, seed=1)
     seconds = time.perf_counter() - start
-    after_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after_kib = peak_rss_kib()
     print(json.dumps({
         "contacts": len(log.contacts),
         "agent_state_rows": len(log.agent_states),
@@ -148,8 +169,123 @@ def print_million() -> None:
           f"open 24 h, {MILLION['days']} days")
     print(f"  {r['contacts']:,} contacts, {r['agent_state_rows']:,} agent-state rows in {r['seconds']:.1f} s "
           f"= {r['contacts'] / r['seconds']:,.0f} contacts/s")
-    print(f"  peak RSS (ru_maxrss, fresh process): {r['rss_peak_mib']:,.0f} MiB; "
+    print(f"  peak RSS (VmHWM, fresh process): {r['rss_peak_mib']:,.0f} MiB; "
           f"{r['rss_before_mib']:,.0f} MiB after imports, so the run added {r['rss_peak_mib'] - r['rss_before_mib']:,.0f} MiB")
+
+
+def behaviours(scenario: Scenario) -> set[str]:
+    """The optional behaviours a scenario switches on (see sim/scenario/behaviours.py)."""
+    found = {f"channel:{q.channel}" for q in scenario.queues}
+    for q in scenario.queues:
+        found |= {name for name, on in [
+            ("callback", q.callback is not None), ("overflow", q.overflow is not None),
+            ("ivr", q.ivr.self_service_share > 0 or q.ivr.time.mean_s > 0),
+            ("redial", q.redial.share > 0),
+            ("reasons", q.reasons is not None and len(q.reasons) > 1),
+            ("resolution", any(r.resolution_prob is not None for r in q.reasons or [])),
+            ("transfer", any(r.transfer_prob > 0 for r in q.reasons or [])),
+            ("patience", q.patience.dist != "none"),
+        ] if on}
+    for g in scenario.agent_groups:
+        found |= {name for name, on in [
+            ("shifts", g.shifts is not None), ("breaks", any(s.breaks for s in g.shifts or [])),
+            ("absenteeism", g.absenteeism > 0), ("partner", g.is_partner),
+            ("pricing", g.pricing is not None), ("chat_concurrency", g.max_chats > 1),
+            ("proficiency", (g.handle_factor, g.resolution_factor, g.transfer_factor) != (1, 1, 1)),
+        ] if on}
+    if scenario.horizon.days > 1:
+        found.add("several_days")
+    if scenario.survey.response_share > 0:
+        found.add("survey")
+    return found
+
+
+def richest_scenario() -> tuple[str, Scenario]:
+    """(label, scenario): the example that switches on the most behaviours, else a built one."""
+    candidates = []
+    for path in sorted(SCENARIOS_DIR.glob("*.toml")):
+        try:
+            scenario = load_scenario(path)
+        except InputError as err:  # an example being edited right now: skip it, say so
+            print(f"  (skipped {path.name}: {str(err).splitlines()[0]})", file=sys.stderr)
+            continue
+        candidates.append((len(behaviours(scenario)), path.stat().st_size, path, scenario))
+    if not candidates:
+        return "built-in rich scenario", built_rich_scenario()
+    _, _, path, scenario = max(candidates, key=lambda c: c[:2])
+    return str(path.relative_to(SCENARIOS_DIR.parent)), scenario
+
+
+def built_rich_scenario() -> Scenario:
+    """Phone with callbacks, overflow and reasons; chat; e-mail; shifts; a partner."""
+    shifts = [{"start": "08:00", "length_h": 8, "count": 30, "breaks": [{"after_h": 4, "length_min": 30}]},
+              {"start": "12:00", "length_h": 8, "count": 30, "breaks": [{"after_h": 4, "length_min": 30}]}]
+    return parse_scenario({
+        "name": "built-in rich scenario",
+        "horizon": {"days": 5, "open_time": "08:00", "close_time": "20:00"},
+        "survey": {"response_share": 0.2},
+        "costs": {"telephony_per_minute": 0.01},
+        "queues": [
+            {"name": "phone", "arrivals": {"daily_volume": 6000},
+             "handle": {"dist": "lognormal", "mean_s": 300, "cv": 0.8},
+             "wrap": {"dist": "gamma", "mean_s": 40, "cv": 0.5},
+             "patience": {"dist": "exponential", "mean_s": 180},
+             "ivr": {"self_service_share": 0.15, "time": {"dist": "deterministic", "mean_s": 40}},
+             "redial": {"share": 0.4},
+             "reasons": [{"name": "billing", "share": 3, "resolution_prob": 0.8},
+                         {"name": "tech", "share": 1, "resolution_prob": 0.6, "transfer_prob": 0.2,
+                          "transfer_to": "email"}],
+             "callback": {"offer_above_wait_s": 120, "accept_share": 0.5},
+             "overflow": {"to": "vendor", "after_wait_s": 90}},
+            {"name": "chat", "channel": "chat", "arrivals": {"daily_volume": 2500},
+             "handle": {"dist": "lognormal", "mean_s": 540, "cv": 0.7},
+             "patience": {"dist": "exponential", "mean_s": 300}},
+            {"name": "email", "channel": "email", "arrivals": {"daily_volume": 1500},
+             "handle": {"dist": "exponential", "mean_s": 360}},
+        ],
+        "agent_groups": [
+            {"name": "phone team", "serves": ["phone", "email"], "shifts": shifts, "absenteeism": 0.05,
+             "hourly_cost": 32},
+            {"name": "chat team", "serves": ["chat"], "staffing": 14, "max_chats": 3, "chat_slowdown": 0.15},
+            {"name": "vendor", "serves": [], "staffing": 10, "partner": "Vendor Ltd",
+             "handle_factor": 1.2, "pricing": {"per_contact": 3.0}},
+        ],
+    })
+
+
+def rich_child(path: str) -> None:
+    """Runs in a fresh process: one simulate() of the chosen scenario, peak RSS as JSON."""
+    scenario = built_rich_scenario() if path == "-" else load_scenario(path)
+    before_kib = peak_rss_kib()
+    start = time.perf_counter()
+    log = simulate(scenario, seed=1)
+    seconds = time.perf_counter() - start
+    after_kib = peak_rss_kib()
+    print(json.dumps({"contacts": len(log.contacts), "seconds": seconds,
+                      "rss_before_mib": before_kib / 1024, "rss_peak_mib": after_kib / 1024}))
+
+
+def print_rich() -> None:
+    label, scenario = richest_scenario()
+    simulate(scenario, seed=0)  # untimed warm-up
+    speeds, contacts = [], 0
+    for seed in range(1, RICH_RUNS + 1):
+        start = time.perf_counter()
+        contacts = len(simulate(scenario, seed=seed).contacts)
+        speeds.append(contacts / (time.perf_counter() - start))
+    child_arg = "-" if label == "built-in rich scenario" else str(SCENARIOS_DIR.parent / label)
+    out = subprocess.run([sys.executable, __file__, "--rich-child", child_arg],
+                         capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout)
+    found = sorted(behaviours(scenario))
+    print(f"\nRich scenario: {label} ({scenario.name!r}), {scenario.horizon.days} day(s), "
+          f"{len(found)} behaviours: {', '.join(found)}")
+    print(f"  {contacts:,} contacts (seed {RICH_RUNS}); median of {RICH_RUNS} runs "
+          f"{statistics.median(speeds):,.0f} contacts/s (min {min(speeds):,.0f}, max {max(speeds):,.0f})")
+    added = r["rss_peak_mib"] - r["rss_before_mib"]
+    print(f"  peak RSS (VmHWM, fresh process): {r['rss_peak_mib']:,.0f} MiB; "
+          f"{r['rss_before_mib']:,.0f} MiB after imports, so the run added {added:,.0f} MiB "
+          f"(one run, {r['contacts']:,} contacts, {r['seconds']:.1f} s)")
 
 
 def main() -> None:
@@ -157,16 +293,23 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per model and size (median)")
     parser.add_argument("--stat-runs", type=int, default=20, help="runs for abandonment and wait")
     parser.add_argument("--skip-million", action="store_true", help="skip the 1M-contact run")
+    parser.add_argument("--skip-rich", action="store_true", help="skip the rich-scenario run")
     parser.add_argument("--million-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--rich-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.million_child:
         million_child()
+        return
+    if args.rich_child:
+        rich_child(args.rich_child)
         return
     rows = []
     for agents, calls_per_min in SIZES:
         rows.append(summarize("engine", engine_run, agents, calls_per_min, args.runs, args.stat_runs))
         rows.append(summarize("simpy baseline", baseline_run, agents, calls_per_min, args.runs, args.stat_runs))
     print_comparison(rows, args.runs, args.stat_runs)
+    if not args.skip_rich:
+        print_rich()
     if not args.skip_million:
         print_million()
 

@@ -215,3 +215,11 @@ def test_fcr_leaves_out_issues_whose_first_contact_has_no_resolution_recorded():
     contacts["resolved"] = contacts["resolved"].astype("boolean")
     contacts.loc[contacts["contact_id"] == 8, "resolved"] = pd.NA
     assert score(small_log(contacts))["fcr"] == 1 / 6
+
+
+def test_a_callback_pays_telephony_only_from_the_agents_call():
+    # r1 (arrival 0, answered 20, end 140) becomes a callback: the customer hung up to wait,
+    # so its 20 s before the answer are no longer billed: 1268 - 20 = 1248 s of telephony.
+    contacts = contacts_frame()
+    contacts.loc[contacts["contact_id"] == 1, "callback"] = True
+    assert score(small_log(contacts))["total_cost"] == pytest.approx(1.5 * 35 + 25 + 1248 / 60 * 0.01, rel=1e-12)

@@ -132,14 +132,15 @@ class Behaviour:
         q = record.queue[c]
         return self._decide[q]["reach"]() < self.queue_rules[q].callback.reach_prob
 
-    def retry_callback(self, record: ContactRecord, c: int, now: float) -> int | None:
-        """Call again later, unless this was the last try."""
+    def retry_callback(self, record: ContactRecord, c: int, now: float, hours: OpenHours) -> int | None:
+        """Call again `retry_delay_s` of open time later, unless this was the last try."""
         q = record.queue[c]
         callback = self.queue_rules[q].callback
         tries = self.callback_try.get(c, 1)
-        if tries >= callback.max_tries:
+        again_s = hours.after(now, callback.retry_delay_s)
+        if tries >= callback.max_tries or again_s is None:
             return None
-        retry = self._follow_up(record, c, q, now + callback.retry_delay_s, ivr=False,
+        retry = self._follow_up(record, c, q, again_s, ivr=False,
                                 attempt=record.attempt[c] + 1, segment=1, callback=True)
         self.callback_try[retry] = tries + 1
         return retry

@@ -147,7 +147,7 @@ class Run:
         q = self.record.queue[c]
         line = q
         rules = self.do.queue_rules[q]
-        if rules.overflow_line >= 0 and (to_partner or self.live.too_long(q, now)):
+        if rules.overflow_line >= 0 and self._partner_on_duty(q) and (to_partner or self.live.too_long(q, now)):
             line = rules.overflow_line
         elif rules.callback is not None:
             if not self.record.callback[c]:
@@ -198,9 +198,14 @@ class Run:
         if record.deadline_s[c] < now:
             self._abandon(c)
             return
+        if not self._partner_on_duty(q):
+            return  # nobody there to take it: the caller stays in line in-house
         self.live.left(q, c)
         record.line[c] = -1  # its entry in the in-house line is now stale
         self._route(c, self.do.queue_rules[q].overflow_line, now)
+
+    def _partner_on_duty(self, q: int) -> bool:
+        return any(self.agents.on_duty[g] for g in self.lines.groups_for[self.lines.overflow_line[q]])
 
     def _on_patience_out(self, event) -> None:
         c = event._value
@@ -269,7 +274,7 @@ class Run:
         record.handle_s[c] = self.do.queue_rules[record.queue[c]].callback.no_answer_s
         record.wrap_s[c] = 0.0
         end_s = record.end_s[c] = now + record.handle_s[c]
-        retry = self.do.retry_callback(record, c, now)
+        retry = self.do.retry_callback(record, c, now, self.hours)
         if retry is not None:
             At(self.env, record.enqueue_s[retry], self._on_follow_up, retry)
         return end_s

@@ -65,6 +65,7 @@ class ContactArrays:
         # Answered with no resolution recorded (e.g. a queue whose reasons model none).
         self.resolution_unknown = self.answered & frame["resolved"].isna().to_numpy()
         self.transferred = self.answered & flags(frame["transferred_to"].notna())
+        self.callback = flags(frame["callback"])
         self.issue_id = frame["issue_id"].to_numpy(np.int64)
         self.customer_id = frame["customer_id"].to_numpy(np.int64)
 

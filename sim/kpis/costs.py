@@ -26,8 +26,10 @@ def cost_kpis(ctx: Context) -> dict:
     charge = per_contact + per_minute * (c.handle + c.wrap) / 60.0
     vendor_cost = g.total(charge, c.answered & vendor)
     phone = flags(c.frame["channel"].isin(list(rates.telephony_channels)))
-    # a transferred segment starts at its enqueue: its IVR time was billed on segment 1
+    # a transferred segment starts at its enqueue: its IVR time was billed on segment 1;
+    # a callback's line is open only from the agent's call (the customer hung up to wait)
     connected_from = np.where((c.segment > 1) & ~np.isnan(c.enqueue), c.enqueue, c.arrival)
+    connected_from = np.where(c.callback & ~np.isnan(c.answer), c.answer, connected_from)
     telephony = g.total((c.end - connected_from) / 60.0 * rates.telephony_per_minute, phone)
     total = labour + vendor_cost + telephony
     return {"total_cost": total, "cost_per_contact": ratio(total, g.count(c.answered))}

@@ -84,7 +84,10 @@ class Callback(_Model):
 
 
 class Overflow(_Model):
-    """When a contact goes to a partner group instead of waiting for in-house agents."""
+    """When a contact goes to a partner group instead of waiting for in-house agents.
+
+    A contact moves only while the partner group has someone on duty; otherwise it stays
+    in the in-house line."""
 
     to: str  # an agent group (usually an outsourcing partner)
     after_wait_s: float | None = Field(None, ge=0)  # waited this long in-house
@@ -94,7 +97,7 @@ class Overflow(_Model):
     @model_validator(mode="after")
     def _some_rule(self) -> Overflow:
         if self.after_wait_s is None and self.queue_length_above is None and self.share == 0:
-            raise ValueError("overflow: set after_wait_s, queue_length_above or share")
+            raise ValueError("set after_wait_s, queue_length_above or share")
         return self
 
 

@@ -46,7 +46,8 @@ def _unique(path: str, names: list[str], what: str) -> list[str]:
 def _known(path: str, name: str | None, names: list[str], kind: str) -> list[str]:
     if name is None or name in names:
         return []
-    return [f"{path}: {name!r} is not a {kind} ({kind}s: {', '.join(names)})"]
+    article = "an" if kind[0] in "aeiou" else "a"
+    return [f"{path}: {name!r} is not {article} {kind} ({kind}s: {', '.join(names)})"]
 
 
 def _queue_problems(scenario: Scenario) -> list[str]:
