@@ -1,8 +1,9 @@
 """The event loop: contacts queue in lines, agents on duty take them, outcomes follow.
 
 Built on SimPy's event loop with plain callbacks instead of a process per contact. A plain
-inbound run schedules one event per arrival, one per contact handled (its end, after wrap)
-and two per agent duty window, and nothing else. Abandonment is lazy: a caller's deadline
+inbound run schedules one event per contact handled (its end, after wrap), two per agent
+duty window, and at most one per arrival (arrivals that come before any other event are
+taken in one go), and nothing else. Abandonment is lazy: a caller's deadline
 (enqueue + patience) is read when an agent reaches them, and callers whose deadline has
 passed are logged as abandoned at that deadline — exact for FCFS lines, and no timer for
 the callers who are answered in time. Rules that need the true live line (callback offers,
