@@ -89,11 +89,16 @@ def conform(frame: pd.DataFrame, columns: tuple[Column, ...], table: str) -> pd.
     missing = [c.name for c in columns if c.name not in frame.columns]
     if missing:
         raise InputError(f"{table}: missing required column(s) {', '.join(missing)}")
+    names = [c.name for c in columns]
+    if (list(frame.columns[:len(names)]) == names and isinstance(frame.index, pd.RangeIndex)
+            and frame.index.start == 0 and frame.index.step == 1
+            and all(frame[c.name].dtype == c.dtype for c in columns)):
+        return frame  # already conforming (a simulated log): no copy
     out = {}
     for column in columns:
         values = frame[column.name]
         if values.dtype == column.dtype:
-            out[column.name] = values  # already right: no copy
+            out[column.name] = values
             continue
         try:
             out[column.name] = values.astype(column.dtype)
@@ -101,6 +106,5 @@ def conform(frame: pd.DataFrame, columns: tuple[Column, ...], table: str) -> pd.
             raise InputError(
                 f"{table}.{column.name}: cannot be read as {column.dtype} ({err})"
             ) from None
-    names = [c.name for c in columns]
     extras = {name: frame[name] for name in frame.columns if name not in names}
     return pd.DataFrame({**out, **extras}, index=pd.RangeIndex(len(frame)))
