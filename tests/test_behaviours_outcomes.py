@@ -772,6 +772,28 @@ def test_a_caller_who_hangs_up_after_a_transfer_redials_the_number_first_dialled
     assert np.allclose(again["enqueue_s"] - again["arrival_s"], 20.0)
 
 
+def test_a_customer_left_unresolved_after_a_transfer_comes_back_where_they_first_came():
+    """L2 resolves half of what L1 escalates; the others come back under L1's recontact
+    settings (L2 has recontact share 0): to L1, attempt + 1, one business hour later."""
+    queues = [
+        {"name": "L1", "arrivals": {"daily_volume": 1500}, "handle": det(120),
+         "recontact": {"share": 1.0, "delay": det(3600)},
+         "reasons": [{"name": "r", "share": 1, "transfer_prob": 1.0, "transfer_to": "L2"}]},
+        {"name": "L2", "arrivals": {"daily_volume": 0}, "handle": det(300), "recontact": {"share": 0.0},
+         "reasons": [{"name": "r", "share": 1, "resolution_prob": 0.5}]},
+    ]
+    groups = [{"name": "l1", "serves": ["L1"], "staffing": 20}, {"name": "l2", "serves": ["L2"], "staffing": 30}]
+    contacts = simulate(scenario(queues, groups), seed=SEED).contacts
+    unresolved = contacts[(contacts["queue"] == "L2") & is_false(contacts["resolved"])
+                          & (contacts["answer_s"] + 300 + 3600 < 20 * 3600)]
+    assert len(unresolved) > 200
+    nxt = contacts.set_index(["issue_id", "attempt", "segment"])
+    back = nxt.loc[[(i, a + 1, 1) for i, a in zip(unresolved["issue_id"], unresolved["attempt"])]]
+    assert (back["queue"] == "L1").all()
+    np.testing.assert_allclose(back["arrival_s"].to_numpy(),
+                               unresolved["answer_s"].to_numpy() + 300 + 3600, rtol=0, atol=ROUND_OFF_S)
+
+
 # =============================================================================================
 # 9. Scenario validation of these fields
 # =============================================================================================

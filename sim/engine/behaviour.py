@@ -92,13 +92,15 @@ class Behaviour:
             record.resolved[c] = YES
             return None
         record.resolved[c] = NO
-        recontact = self.queues[q].recontact
-        if recontact.share == 0 or self._decide[q]["recontact"]() >= recontact.share:
+        # The customer comes back the way they first came: the entry queue's settings apply.
+        entry = record.entry_queue[c]
+        recontact = self.queues[entry].recontact
+        if recontact.share == 0 or self._decide[entry]["recontact"]() >= recontact.share:
             return None
-        back_s = hours.after(now + record.handle_s[c], self._draw.recontact_delay[q]())
+        back_s = hours.after(now + record.handle_s[c], self._draw.recontact_delay[entry]())
         if back_s is None:
             return None  # would come back after the simulated period
-        return self._follow_up(record, c, self.recontact_queue[q], back_s, ivr=True,
+        return self._follow_up(record, c, self.recontact_queue[entry], back_s, ivr=True,
                                attempt=record.attempt[c] + 1, segment=1)
 
     # --- abandonment and callbacks --------------------------------------------------------
