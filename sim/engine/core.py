@@ -14,10 +14,12 @@ timer, since their redial must start at the moment they hang up.
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush
 from typing import Callable
 
 import numpy as np
 import simpy
+from simpy.events import NORMAL
 
 from sim.engine.agents import AVAILABLE, BREAK, BUSY, OFFLINE, AgentPool
 from sim.engine.arrivals import Customers
@@ -35,7 +37,10 @@ Progress = Callable[[float], None]
 class At(simpy.events.Event):
     """Fires at an exact time with one callback: a Timeout without its extra bookkeeping.
 
-    The exact time rides on the event because env.now + (t - env.now) may round.
+    It goes on SimPy's schedule with its absolute time as the key (what
+    `Environment.schedule` does with now + delay), so the clock reads exactly `time_s` when
+    it fires: now + (t - now) could round. This reads SimPy's `_queue` and `_eid`, which is
+    why pyproject pins simpy below 5.
     """
 
     def __init__(self, env: simpy.Environment, time_s: float, callback, payload=None):
@@ -44,7 +49,7 @@ class At(simpy.events.Event):
         self._value = payload
         self._ok = True
         self.time_s = time_s
-        env.schedule(self, simpy.events.NORMAL, time_s - env.now)
+        heappush(env._queue, (time_s, NORMAL, next(env._eid), self))
 
 
 class Run:
