@@ -384,12 +384,18 @@ def chat_log():
 
 
 def held_on_answer(rows: pd.DataFrame) -> np.ndarray:
-    """Contacts each row's agent holds at its answer, itself included, from [answer, end)."""
+    """Contacts each row's agent holds at its answer, itself included, from [answer, end).
+
+    An agent with free slots takes several waiting chats at one instant, oldest first:
+    of the rows answered at the same instant, those enqueued earlier came first."""
     held = np.zeros(len(rows), dtype=np.int64)
     for mine in rows.groupby("agent_id").groups.values():
         sub = rows.loc[mine]
         start, end = sub["answer_s"].to_numpy(), sub["end_s"].to_numpy()
-        counts = ((start[None, :] <= start[:, None]) & (end[None, :] > start[:, None])).sum(axis=1)
+        queued = sub["enqueue_s"].to_numpy()
+        before = (start[None, :] < start[:, None]) | (
+            (start[None, :] == start[:, None]) & (queued[None, :] <= queued[:, None]))
+        counts = (before & (end[None, :] > start[:, None])).sum(axis=1)
         held[rows.index.get_indexer(mine)] = counts
     return held
 

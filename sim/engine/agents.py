@@ -21,7 +21,9 @@ class AgentPool:
         self.capacity = [max_chats[g] for g in self.group]
         self.load = [0] * count
         self.scheduled = [False] * count  # inside a duty window
-        self.break_due_s = [0.0] * count  # length of a break waiting for the agent to be free
+        self.break_due_s = [0.0] * count  # break time waiting for the agent to be free
+        self.break_until_s = [0.0] * count  # end of the break the agent is on
+        self.chats_held = [0] * count  # an agent holds either chats only or one other contact
         self.state = [OFFLINE] * count
         self.since_s = [0.0] * count
         self.on_duty = [0] * group_count  # scheduled agents per group

@@ -22,6 +22,7 @@ from sim.scenario.behaviours import Callback
 from sim.scenario import Scenario
 
 MAX_SEGMENTS = 5  # at most four transfers per attempt: a guard against transfer loops
+MAX_ATTEMPTS = 10  # at most nine redials, recontacts or callback retries per issue
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ class Behaviour:
         # The customer comes back the way they first came: the entry queue's settings apply.
         entry = record.entry_queue[c]
         recontact = self.queues[entry].recontact
-        if recontact.share == 0 or self._decide[entry]["recontact"]() >= recontact.share:
+        if (recontact.share == 0 or record.attempt[c] >= MAX_ATTEMPTS
+                or self._decide[entry]["recontact"]() >= recontact.share):
             return None
         back_s = hours.after(now + record.handle_s[c], self._draw.recontact_delay[entry]())
         if back_s is None:
@@ -113,7 +115,8 @@ class Behaviour:
         """
         q = record.entry_queue[c]
         share = self.queues[q].redial.share
-        if share == 0 or record.deadline_s[c] == float("inf") or self._decide[q]["redial"]() >= share:
+        if (share == 0 or record.deadline_s[c] == float("inf") or record.attempt[c] >= MAX_ATTEMPTS
+                or self._decide[q]["redial"]() >= share):
             return False
         self.will_redial.add(c)
         return True
@@ -140,7 +143,7 @@ class Behaviour:
         callback = self.queue_rules[q].callback
         tries = self.callback_try.get(c, 1)
         again_s = hours.after(now, callback.retry_delay_s)
-        if tries >= callback.max_tries or again_s is None:
+        if tries >= callback.max_tries or again_s is None or record.attempt[c] >= MAX_ATTEMPTS:
             return None
         retry = self._follow_up(record, c, q, again_s, ivr=False,
                                 attempt=record.attempt[c] + 1, segment=1, callback=True)

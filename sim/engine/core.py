@@ -14,16 +14,16 @@ timer, since their redial must start at the moment they hang up.
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush
 from typing import Callable
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
 
-from sim.engine.agents import AVAILABLE, BREAK, BUSY, OFFLINE, AgentPool
+from sim.engine.agents import AVAILABLE, BUSY, OFFLINE, AgentPool
 from sim.engine.arrivals import Customers
 from sim.engine.behaviour import Behaviour
+from sim.engine.duty import AgentDuty
+from sim.engine.events import At
 from sim.engine.calendar import OpenHours
 from sim.engine.lines import build_lines
 from sim.engine.live import LiveCount
@@ -34,25 +34,7 @@ from sim.scenario import Scenario
 Progress = Callable[[float], None]
 
 
-class At(simpy.events.Event):
-    """Fires at an exact time with one callback: a Timeout without its extra bookkeeping.
-
-    It goes on SimPy's schedule with its absolute time as the key (what
-    `Environment.schedule` does with now + delay), so the clock reads exactly `time_s` when
-    it fires: now + (t - now) could round. This reads SimPy's `_queue` and `_eid`, which is
-    why pyproject pins simpy below 5.
-    """
-
-    def __init__(self, env: simpy.Environment, time_s: float, callback, payload=None):
-        self.env = env
-        self.callbacks = [callback]
-        self._value = payload
-        self._ok = True
-        self.time_s = time_s
-        heappush(env._queue, (time_s, NORMAL, next(env._eid), self))
-
-
-class Run:
+class Run(AgentDuty):
     """One simulation of a scenario over pre-drawn customers and rosters."""
 
     def __init__(self, scenario: Scenario, customers: Customers, rosters: list[AgentRoster],
@@ -83,6 +65,13 @@ class Run:
                                for q in range(len(scenario.queues))]
         self.handle_scale = self.do.handle_scale
         self.redials = [q.redial.share > 0 for q in scenario.queues]
+        # Queues no group serves: every contact goes to the overflow partner.
+        self.overflow_only = [not any(q.name in g.serves for g in scenario.agent_groups)
+                              for q in scenario.queues]
+        self.overflow_queues = [[q for q, spec in enumerate(scenario.queues)
+                                 if spec.overflow is not None and spec.overflow.to == group.name]
+                                for group in scenario.agent_groups]
+        self.blocked = [[] for _ in scenario.queues]  # overflow due, partner away
 
     # --- running ---------------------------------------------------------------------------
 
@@ -112,13 +101,17 @@ class Run:
         """Callers still queued when no agent is left abandon at their deadline if it is
         finite; the others stay unserved, observed until the run's end."""
         record = self.record
+        unserved = []
         for line, waiting in enumerate(self.waiting):
             for c in waiting:
                 if record.outcome[c] == WAITING and record.line[c] == line:
                     if record.deadline_s[c] < float("inf"):
                         self._abandon(c)
+                        self.end_s = max(self.end_s, record.abandon_s[c])  # the run covers it
                     else:
-                        record.end_s[c] = self.end_s
+                        unserved.append(c)
+        for c in unserved:
+            record.end_s[c] = self.end_s
         for agent in range(len(self.agents)):
             self.agents.enter(agent, OFFLINE, self.end_s)  # closes each agent's last spell
 
@@ -153,7 +146,8 @@ class Run:
         q = self.record.queue[c]
         line = q
         rules = self.do.queue_rules[q]
-        if rules.overflow_line >= 0 and self._partner_on_duty(q) and (to_partner or self.live.too_long(q, now)):
+        if rules.overflow_line >= 0 and (
+                self.overflow_only[q] or self._partner_on_duty(q) and (to_partner or self.live.too_long(q, now))):
             line = rules.overflow_line
         elif rules.callback is not None:
             if not self.record.callback[c]:
@@ -167,7 +161,8 @@ class Run:
     def _maybe_callback(self, c: int, q: int, now: float) -> int:
         """Offer a callback when the expected wait is long; returns the line to join."""
         serving = sum(self.agents.on_duty[g] for g in self.lines.groups_for[q])
-        expected_wait_s = self.live.count(q, now) * self.do.service_s[q] / max(serving, 1)
+        ahead = self.live.count(q, now)
+        expected_wait_s = ahead * self.do.service_s[q] / serving if serving else float("inf")
         callback = self.do.queue_rules[q].callback
         if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(q):
             return q
@@ -175,8 +170,11 @@ class Run:
         self.record.deadline_s[c] = float("inf")  # the caller hangs up and waits for the call
         return self.lines.callback_line[q] if self.lines.callback_line[q] >= 0 else q
 
-    def _route(self, c: int, line: int, now: float) -> None:
-        """Give the contact to an idle agent of the first group that has one, or queue it."""
+    def _route(self, c: int, line: int, now: float, first_time: bool = True) -> None:
+        """Give the contact to an idle agent of the first group that has one, or queue it.
+
+        `first_time` is False for a contact moved from one line to another: whether it
+        will redial was decided when it first started waiting."""
         agents = self.agents
         chat = self.is_chat[line]
         for g in self.lines.groups_for[line]:
@@ -191,7 +189,7 @@ class Run:
         self.waiting[line].append(c)
         if self.live.tracked[line]:
             self.live.joined(line, c)
-        if self.redials[self.record.entry_queue[c]] and self.do.redials_if_abandoning(self.record, c):
+        if first_time and self.redials[self.record.entry_queue[c]] and self.do.redials_if_abandoning(self.record, c):
             At(self.env, self.record.deadline_s[c], self._on_patience_out, c)
 
     def _on_overflow_due(self, event) -> None:
@@ -204,14 +202,32 @@ class Run:
         if record.deadline_s[c] < now:
             self._abandon(c)
             return
-        if not self._partner_on_duty(q):
-            return  # nobody there to take it: the caller stays in line in-house
-        self.live.left(q, c)
-        record.line[c] = -1  # its entry in the in-house line is now stale
-        self._route(c, self.do.queue_rules[q].overflow_line, now)
+        if self._partner_on_duty(q):
+            self._move_to_partner(c, q, now)
+        else:
+            self.blocked[q].append(c)  # moves when a partner agent comes on duty
+
+    def _move_to_partner(self, c: int, q: int, now: float) -> None:
+        if self.live.tracked[q]:
+            self.live.left(q, c)
+        self.record.line[c] = -1  # its entry in the in-house line is now stale
+        self._route(c, self.lines.overflow_line[q], now, first_time=False)
 
     def _partner_on_duty(self, q: int) -> bool:
         return any(self.agents.on_duty[g] for g in self.lines.groups_for[self.lines.overflow_line[q]])
+
+    def _partner_arrived(self, g: int, now: float) -> None:
+        """Callers whose overflow delay passed while the partner was away move now."""
+        record = self.record
+        for q in self.overflow_queues[g]:
+            for c in self.blocked[q]:
+                if record.outcome[c] != WAITING or record.line[c] != q:
+                    continue
+                if record.deadline_s[c] < now:
+                    self._abandon(c)
+                else:
+                    self._move_to_partner(c, q, now)
+            self.blocked[q].clear()
 
     def _on_patience_out(self, event) -> None:
         c = event._value
@@ -222,11 +238,14 @@ class Run:
         record = self.record
         record.outcome[c] = ABANDONED
         record.abandon_s[c] = record.end_s[c] = record.deadline_s[c]
-        self.live.left(record.line[c], c)
+        line = record.line[c]
+        if line >= 0 and self.live.tracked[line]:
+            self.live.left(line, c)
         record.line[c] = -1
-        follow_up = self.do.redial(record, c, self.hours)
-        if follow_up is not None:
-            At(self.env, record.enqueue_s[follow_up], self._on_follow_up, follow_up)
+        if self.redials[record.entry_queue[c]]:
+            follow_up = self.do.redial(record, c, self.hours)
+            if follow_up is not None:
+                At(self.env, record.enqueue_s[follow_up], self._on_follow_up, follow_up)
 
     # --- agents taking contacts ------------------------------------------------------------
 
@@ -252,6 +271,7 @@ class Run:
         agents, record = self.agents, self.record
         g = agents.group[agent]
         if self.is_chat[q] and agents.capacity[agent] > 1:
+            agents.chats_held[agent] += 1
             chatting = agents.chatting[g]
             if load < agents.capacity[agent]:
                 chatting[agent] = None
@@ -289,6 +309,8 @@ class Run:
         agent, now = event._value, event.time_s
         agents = self.agents
         load = agents.load[agent] = agents.load[agent] - 1
+        if agents.chats_held[agent]:  # it holds chats only, so this was one
+            agents.chats_held[agent] -= 1
         if load == 0:
             if agents.capacity[agent] > 1:
                 agents.chatting[agents.group[agent]].pop(agent, None)
@@ -300,25 +322,24 @@ class Run:
             if not self._seek(agent, self.chat_lines[agents.group[agent]], now):
                 agents.chatting[agents.group[agent]][agent] = None  # room for another chat
 
-    def _free(self, agent: int, now: float) -> None:
-        """The agent has nothing in hand: off duty, a due break, or the next contact."""
-        agents = self.agents
-        if not agents.scheduled[agent]:
-            agents.break_due_s[agent] = 0.0
-            agents.enter(agent, OFFLINE, now)
-        elif agents.break_due_s[agent]:
-            agents.enter(agent, BREAK, now)
-            At(self.env, now + agents.break_due_s[agent], self._on_break_end, agent)
-            agents.break_due_s[agent] = 0.0
-        else:
-            self._seek_work(agent, now)
-
     def _seek_work(self, agent: int, now: float) -> None:
         """Take the oldest live contact of the first served line that has one, or go idle."""
+        agents = self.agents
+        g = agents.group[agent]
+        if self._seek(agent, self.lines.serves[g], now):
+            if agents.capacity[agent] > 1:
+                self._fill_chats(agent, now)
+        else:
+            agents.enter(agent, AVAILABLE, now)
+            agents.idle[g][agent] = None
+
+    def _fill_chats(self, agent: int, now: float) -> None:
+        """An agent holding chats takes waiting chats until full or none wait, so that an
+        agent with room for a chat means no chat waits in its lines (what _route relies on)."""
         g = self.agents.group[agent]
-        if not self._seek(agent, self.lines.serves[g], now):
-            self.agents.enter(agent, AVAILABLE, now)
-            self.agents.idle[g][agent] = None
+        chatting, lines = self.agents.chatting[g], self.chat_lines[g]
+        while agent in chatting and self._seek(agent, lines, now):
+            pass
 
     def _seek(self, agent: int, lines: list[int], now: float) -> bool:
         """Answer the oldest live contact of the first of `lines` that has one.
@@ -343,43 +364,3 @@ class Run:
                 self._answer(c, agent, now)
                 return True
         return False
-
-    # --- agents' duty ----------------------------------------------------------------------
-
-    def _on_duty_start(self, event) -> None:
-        agent, now = event._value, event.time_s
-        agents = self.agents
-        agents.scheduled[agent] = True
-        agents.on_duty[agents.group[agent]] += 1
-        if agents.load[agent] == 0 and agents.state[agent] == OFFLINE:
-            self._seek_work(agent, now)
-
-    def _on_duty_end(self, event) -> None:
-        agent, now = event._value, event.time_s
-        agents = self.agents
-        g = agents.group[agent]
-        agents.scheduled[agent] = False
-        agents.on_duty[g] -= 1
-        agents.chatting[g].pop(agent, None)
-        if agents.load[agent] == 0 and agents.state[agent] != BREAK:
-            agents.idle[g].pop(agent, None)
-            agents.enter(agent, OFFLINE, now)
-        # A busy agent finishes the contact in hand; _free reads `scheduled`.
-
-    def _on_break_due(self, event) -> None:
-        (agent, length_s), now = event._value, event.time_s
-        agents = self.agents
-        if not agents.scheduled[agent]:
-            return
-        agents.break_due_s[agent] = length_s
-        agents.chatting[agents.group[agent]].pop(agent, None)
-        if agents.load[agent] == 0:
-            agents.idle[agents.group[agent]].pop(agent, None)
-            self._free(agent, now)
-
-    def _on_break_end(self, event) -> None:
-        agent, now = event._value, event.time_s
-        if self.agents.scheduled[agent]:
-            self._seek_work(agent, now)
-        else:
-            self.agents.enter(agent, OFFLINE, now)

@@ -43,9 +43,16 @@ def build_lines(scenario: Scenario) -> Lines:
                     if spec.overflow is not None and groups.index(spec.overflow.to) == g]
         callbacks = [callback_line[q] for q in main if callback_line[q] >= 0]
         serves.append(overflow + main + callbacks)
+    def rank(g: int, line: int) -> int:
+        """A group's priority for a line: its queue's place in `serves` (the overflow
+        group ranks first on the overflow line, the one line it exists for)."""
+        if line == overflow_line[queue[line]]:
+            return -1
+        return scenario.agent_groups[g].serves.index(names[queue[line]])
+
     groups_for = [
         sorted((g for g, lines in enumerate(serves) if line in lines),
-               key=lambda g, line=line: (serves[g].index(line), g))
+               key=lambda g, line=line: (rank(g, line), g))
         for line in range(len(queue))
     ]
     return Lines(queue, overflow_line, callback_line, serves, groups_for)

@@ -121,9 +121,9 @@ def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
 def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
     """Loop-recorded spells plus busy and wrap spells derived from the contacts worked.
 
-    Agents who hold one contact at a time get a busy spell (talk) and a wrap spell per
-    contact. For agents who hold several chats at once, overlapping contacts merge into
-    one busy spell covering talk and wrap.
+    A contact handled on its own gives a busy spell (talk) and a wrap spell. The chats of
+    an agent who holds several at once overlap: they merge into busy spells covering talk
+    and wrap.
     """
     pool, record = run.agents, run.record
     outcome = np.asarray(record.outcome, dtype=np.int64)
@@ -134,7 +134,10 @@ def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
     end = np.asarray(record.end_s)[worked]
     group_of_agent = np.asarray(pool.group, dtype=np.int64)
     holds_many = np.asarray([g.max_chats > 1 for g in scenario.agent_groups] + [False])
-    many = holds_many[group_of_agent[who]] if len(who) else np.zeros(0, dtype=bool)
+    is_chat = np.asarray([q.channel == "chat" for q in scenario.queues])
+    # Chats of agents who hold several at once overlap; anything else is one at a time.
+    many = (holds_many[group_of_agent[who]] & is_chat[np.asarray(record.queue, dtype=np.int64)[worked]]
+            if len(who) else np.zeros(0, dtype=bool))
     one = ~many
     merged_agent, merged_start, merged_end = _merge(who[many], start[many], end[many])
     state_names = STATE_LABELS + ["wrap"]

@@ -2,8 +2,8 @@
 
 Both ways of giving staffing end up here as per-agent windows, so the event loop has one
 mechanism for shifts, per-interval staffing and absence. With per-interval staffing,
-agent k of a group is on duty in the intervals where the group's staffing is above k
-(consecutive intervals merge into one window). With shifts, each shift brings `count`
+agent k of a group is on duty in the intervals where the group's staffing is above k.
+Back-to-back windows merge into one stretch on duty. With shifts, each shift brings `count`
 agents every day. Absenteeism removes each agent-day independently with its probability.
 """
 
@@ -33,6 +33,8 @@ def rosters(scenario: Scenario, seed: int) -> list[AgentRoster]:
             group_agents = _interval_rosters(scenario, g, group)
         if group.absenteeism > 0:
             _remove_absent_days(group_agents, group.absenteeism, stream(seed, f"absence/{group.name}"))
+        for agent in group_agents:  # back-to-back windows are one stretch on duty
+            agent.windows = _merged(agent.windows)
         agents += group_agents
     return agents
 
@@ -44,35 +46,50 @@ def _interval_rosters(scenario: Scenario, g: int, group: AgentGroup) -> list[Age
     agents = []
     for rank in range(int(staffing.max(initial=0))):
         roster = AgentRoster(g, rank)
-        for start, end in zip(starts[staffing > rank], ends[staffing > rank]):
-            if roster.windows and roster.windows[-1][1] == start:
-                roster.windows[-1] = (roster.windows[-1][0], end)  # continues the window
-            else:
-                roster.windows.append((float(start), float(end)))
+        on = staffing > rank
+        roster.windows = list(zip(starts[on].tolist(), ends[on].tolist()))  # one per interval
         agents.append(roster)
     return agents
 
 
 def _shift_rosters(scenario: Scenario, g: int, group: AgentGroup) -> list[AgentRoster]:
+    """Each shift every day; a shift that runs past midnight also covers the first hours
+    of day 1, as the night crew that started the evening before the horizon."""
     agents = []
     for shift in group.shifts:
         for _ in range(shift.count):
             roster = AgentRoster(g, len(agents))
-            for day in range(scenario.horizon.days):
+            for day in range(-1, scenario.horizon.days):
                 start = day * DAY_S + clock_s(shift.start)
-                roster.windows.append((start, start + shift.length_h * 3600.0))
-                roster.breaks += [
-                    (start + b.after_h * 3600.0, start + b.after_h * 3600.0 + b.length_min * 60.0)
-                    for b in shift.breaks
-                ]
+                end = start + shift.length_h * 3600.0
+                if end <= 0:
+                    continue
+                roster.windows.append((max(start, 0.0), end))
+                for pause in shift.breaks:
+                    pause_s = start + pause.after_h * 3600.0
+                    if pause_s >= 0:
+                        roster.breaks.append((pause_s, pause_s + pause.length_min * 60.0))
             agents.append(roster)
     return agents
 
 
 def _remove_absent_days(agents: list[AgentRoster], share: float, rng: np.random.Generator) -> None:
-    """Drop each agent's windows (and their breaks) on the days the agent is absent."""
+    """Drop each agent's windows (and their breaks) on the days the agent is absent.
+
+    Windows are still one interval or one shift occurrence here, so a day is the day a
+    window starts, even in a 24-hour center or for a night shift."""
     days = 1 + max((int(w[0] // DAY_S) for a in agents for w in a.windows), default=0)
     absent = rng.random((len(agents), days)) < share
     for agent, absent_days in zip(agents, absent):
         agent.windows = [w for w in agent.windows if not absent_days[int(w[0] // DAY_S)]]
         agent.breaks = [b for b in agent.breaks if any(s <= b[0] < e for s, e in agent.windows)]
+
+
+def _merged(windows: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for start, end in windows:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged

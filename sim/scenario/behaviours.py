@@ -50,11 +50,22 @@ class Ivr(_Model):
     time: TimeDistribution = Deterministic(dist="deterministic", mean_s=0)
 
 
+def _positive_delay(delay) -> None:
+    if delay.mean_s <= 0:
+        raise ValueError("delay: a mean of 0 s would bring the customer back at the very "
+                         "moment they left; give a mean > 0")
+
+
 class Redial(_Model):
     """Callers who abandon and call again later (same issue, attempt + 1)."""
 
     share: Share = 0.0  # of abandoning callers
     delay: TimeDistribution = Exponential(dist="exponential", mean_s=600)
+
+    @model_validator(mode="after")
+    def _delay(self) -> Redial:
+        _positive_delay(self.delay)
+        return self
 
 
 class Recontact(_Model):
@@ -63,6 +74,11 @@ class Recontact(_Model):
     share: Share = 1.0  # of unresolved customers who come back; the others give up
     delay: TimeDistribution = Lognormal(dist="lognormal", mean_s=86_400, cv=1.0)
     queue: str | None = None  # where they come back (e.g. another channel); default: same queue
+
+    @model_validator(mode="after")
+    def _delay(self) -> Recontact:
+        _positive_delay(self.delay)
+        return self
 
 
 class Callback(_Model):

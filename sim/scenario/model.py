@@ -170,7 +170,8 @@ class Scenario(_Model):
     def staffing(self, group: AgentGroup) -> np.ndarray:
         """Agents rostered per open interval, shape (days, intervals_per_day).
 
-        For a group given by shifts: agents whose shift covers the interval's middle
+        For a group given by shifts: agents whose shift covers the interval's middle,
+        counting a shift that runs past midnight on the next morning too, day 1 included
         (breaks and absence not deducted).
         """
         days, width = self.horizon.days, self.horizon.intervals_per_day

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sim.distributions import NoAbandonment
-from sim.scenario.clock import clock_s
 
 if TYPE_CHECKING:
     from sim.scenario.model import Arrivals, Horizon, Scenario
@@ -60,6 +59,9 @@ def _queue_problems(scenario: Scenario) -> list[str]:
         served = any(queue.name in g.serves for g in scenario.agent_groups)
         if not served and queue.overflow is None:
             problems.append(f"{path}.name: {queue.name!r} is served by no agent group")
+        elif not served and queue.overflow.share != 1:
+            problems.append(f"{path}.overflow.share: {queue.overflow.share!r} is not 1; a queue no "
+                            f"group serves sends every contact to {queue.overflow.to!r}")
         if queue.reasons is not None:
             problems += _unique(f"{path}.reasons", [r.name for r in queue.reasons], "reason")
             for j, reason in enumerate(queue.reasons):
@@ -136,6 +138,4 @@ def _group_problems(scenario: Scenario) -> list[str]:
                 if (pause.after_h * 60 + pause.length_min) > shift.length_h * 60:
                     problems.append(f"{path}.shifts[{j}].breaks[{k}]: ends after the "
                                     f"{shift.length_h:g} h shift")
-            if clock_s(shift.start) + shift.length_h * 3600 > 2 * 86_400:
-                problems.append(f"{path}.shifts[{j}]: ends after midnight of the next day")
     return problems
