@@ -68,6 +68,13 @@ def labels(names: list[str], codes) -> pd.Series:
     return pd.Series(taken, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
+def _partners(scenario: Scenario) -> tuple[list[str], np.ndarray]:
+    """Partner labels, and each group's code into them (the last entry, -1, is "no group")."""
+    partners = sorted({g.partner for g in scenario.agent_groups})
+    codes = [partners.index(g.partner) for g in scenario.agent_groups] + [-1]
+    return partners, np.asarray(codes, dtype=np.int64)
+
+
 def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
     record = run.record
     count = len(record)
@@ -86,8 +93,7 @@ def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
     group = agent_group[agent]  # agent -1 reads the [-1] sentinel
     resolved = np.asarray(record.resolved, dtype=np.int64)
     group_names = [g.name for g in scenario.agent_groups]
-    partners = sorted({g.partner for g in scenario.agent_groups})
-    partner_of_group = np.asarray([partners.index(g.partner) for g in scenario.agent_groups] + [-1])
+    partners, partner_of_group = _partners(scenario)
     frame = pd.DataFrame({
         "contact_id": np.arange(count, dtype=np.int64),
         "issue_id": np.asarray(record.issue, dtype=np.int64),
@@ -109,7 +115,7 @@ def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
         "partner": labels(partners, partner_of_group[group]),
         "handle_s": np.where(worked, record.handle_s, np.nan),
         "wrap_s": np.where(worked, record.wrap_s, np.nan),
-        "resolved": pd.array(np.where(resolved == UNKNOWN, None, resolved == YES), dtype="boolean"),
+        "resolved": pd.arrays.BooleanArray(resolved == YES, resolved == UNKNOWN),
         "transferred_to": labels([x.name for x in queues], record.transferred_to),
         "callback": np.asarray(record.callback, dtype=bool),
     })
@@ -153,8 +159,7 @@ def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
     spells = spells.sort_values(["agent", "start_s"], kind="stable", ignore_index=True)
     codes = spells["agent"].to_numpy()
     groups = group_of_agent[codes]
-    partners = sorted({g.partner for g in scenario.agent_groups})
-    partner_of_group = np.asarray([partners.index(g.partner) for g in scenario.agent_groups], dtype=np.int64)
+    partners, partner_of_group = _partners(scenario)
     return pd.DataFrame({
         "agent_id": labels(agent_ids, codes),
         "agent_group": labels([g.name for g in scenario.agent_groups], groups),
