@@ -24,8 +24,8 @@ OUTCOMES = {
     "self_served": "contained by the IVR or a bot; never queued for an agent",
     "unserved": "still queued when the run ended with no agent left on duty "
     "(infinite patience only)",
-    "no_answer": "a callback try the customer did not pick up (agent time spent, retried "
-    "as a new attempt while tries remain)",
+    "no_answer": "a callback the customer never picked up: every try failed (the row "
+    "shows the last; earlier tries are agent busy time only)",
 }
 
 AGENT_STATES = {

@@ -20,7 +20,8 @@ def log() -> InteractionLog:
 
 
 def test_simulated_log_has_the_contract_columns_in_order(log):
-    assert list(log.contacts.columns) == [c.name for c in CONTACT_COLUMNS]
+    # The contract's columns first; then the simulator's own: callback tries per contact.
+    assert list(log.contacts.columns) == [c.name for c in CONTACT_COLUMNS] + ["callback_tries"]
     assert list(log.agent_states.columns) == [c.name for c in AGENT_STATE_COLUMNS]
     assert {"answered", "abandoned"} <= set(log.contacts["outcome"])
 

@@ -4,8 +4,8 @@ redial and callback decisions, and the follow-up contacts they create.
 Every decision draws from its own stream ("decide/resolve", "decide/transfer", ...) and
 every follow-up's needs from streams per queue, so behaviours switched off draw nothing
 and leave the numbers of the others unchanged. A follow-up keeps its issue and customer;
-a transfer is the next segment of the same attempt, a redial, recontact or callback retry
-is the next attempt.
+a transfer is the next segment of the same attempt, a redial or a recontact is the next
+attempt.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sim.scenario.behaviours import Callback
 from sim.scenario import Scenario
 
 MAX_SEGMENTS = 5  # at most four transfers per attempt: a guard against transfer loops
-MAX_ATTEMPTS = 10  # at most nine redials, recontacts or callback retries per issue
+MAX_ATTEMPTS = 10  # at most nine redials or recontacts per issue
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,6 @@ class Behaviour:
         ]
         self._draw = _FollowUpDraws(scenario, seed)
         self.will_redial: set[int] = set()
-        self.callback_try: dict[int, int] = {}  # try number of each callback retry row
 
     # --- handling ---------------------------------------------------------------------------
 
@@ -137,32 +136,27 @@ class Behaviour:
         q = record.queue[c]
         return self._decide[q]["reach"]() < self.queue_rules[q].callback.reach_prob
 
-    def retry_callback(self, record: ContactRecord, c: int, now: float, hours: OpenHours) -> int | None:
-        """Call again `retry_delay_s` of open time later, unless this was the last try."""
-        q = record.queue[c]
-        callback = self.queue_rules[q].callback
-        tries = self.callback_try.get(c, 1)
-        again_s = hours.after(now, callback.retry_delay_s)
-        if tries >= callback.max_tries or again_s is None or record.attempt[c] >= MAX_ATTEMPTS:
+    def retry_at(self, record: ContactRecord, c: int, now: float, hours: OpenHours) -> float | None:
+        """When to call again after an unanswered try: `retry_delay_s` of open time later,
+        or None after the last try (or past the horizon's last close)."""
+        callback = self.queue_rules[record.queue[c]].callback
+        if record.callback_tries[c] >= callback.max_tries:
             return None
-        retry = self._follow_up(record, c, q, again_s, ivr=False,
-                                attempt=record.attempt[c] + 1, segment=1, callback=True)
-        self.callback_try[retry] = tries + 1
-        return retry
+        return hours.after(now, callback.retry_delay_s)
 
     # --- follow-up contacts ----------------------------------------------------------------
 
     def _follow_up(self, record: ContactRecord, c: int, q: int, arrival_s: float, ivr: bool,
-                   attempt: int, segment: int, callback: bool = False) -> int:
+                   attempt: int, segment: int) -> int:
         """A new contact on the same issue, queueing at `q`, with needs drawn for that queue."""
         name = self.reasons.name_idx[record.queue[c]][record.reason_pos[c]]
         pos = self.reasons.lookup(q, name)
         draw = self._draw
         enqueue_s = arrival_s + (draw.ivr[q]() if ivr else 0.0)
-        patience_s = float("inf") if callback else draw.patience[q]()
+        patience_s = draw.patience[q]()
         entry_q = record.entry_queue[c] if segment > 1 else q  # a transfer keeps its entry queue
         return record.follow_up(c, q, pos, arrival_s, enqueue_s, draw.handle[q][pos](), draw.wrap[q](),
-                                patience_s, attempt, segment, entry_q, callback)
+                                patience_s, attempt, segment, entry_q)
 
 
 class _FollowUpDraws:

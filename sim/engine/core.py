@@ -152,8 +152,6 @@ class Run(AgentDuty):
         elif rules.callback is not None:
             if not self.record.callback[c]:
                 line = self._maybe_callback(c, q, now)
-            elif self.lines.callback_line[q] >= 0:
-                line = self.lines.callback_line[q]  # a callback retry
         self._route(c, line, now)
         if self.record.line[c] == q and rules.after_wait_s is not None:
             At(self.env, now + rules.after_wait_s, self._on_overflow_due, c)
@@ -277,8 +275,10 @@ class Run(AgentDuty):
                 chatting[agent] = None
             else:
                 chatting.pop(agent, None)
-        if record.callback[c] and not self.do.reached(record, c):
-            return self._no_answer(c, now)
+        if record.callback[c]:
+            record.callback_tries[c] += 1
+            if not self.do.reached(record, c):
+                return self._no_answer(c, now)
         return self._handle(c, g, load, now)
 
     def _handle(self, c: int, g: int, load: int, now: float) -> float:
@@ -294,16 +294,29 @@ class Run(AgentDuty):
         return end_s
 
     def _no_answer(self, c: int, now: float) -> float:
-        """The customer does not pick up the callback: the try costs the agent time."""
+        """The customer does not pick up the callback: the try costs the agent time, and
+        the same contact is called again later, or ends `no_answer` after the last try."""
         record = self.record
-        record.outcome[c] = NO_ANSWER
-        record.handle_s[c] = self.do.queue_rules[record.queue[c]].callback.no_answer_s
-        record.wrap_s[c] = 0.0
-        end_s = record.end_s[c] = now + record.handle_s[c]
-        retry = self.do.retry_callback(record, c, now, self.hours)
-        if retry is not None:
-            At(self.env, record.enqueue_s[retry], self._on_follow_up, retry)
+        no_answer_s = self.do.queue_rules[record.queue[c]].callback.no_answer_s
+        end_s = now + no_answer_s
+        again_s = self.do.retry_at(record, c, now, self.hours)
+        if again_s is None:
+            record.outcome[c] = NO_ANSWER
+            record.handle_s[c] = no_answer_s
+            record.wrap_s[c] = 0.0
+            record.end_s[c] = end_s
+        else:
+            record.failed_try(record.agent[c], now, end_s)
+            record.agent[c] = -1
+            record.answer_s[c] = float("nan")
+            At(self.env, again_s, self._on_callback_retry, c)
         return end_s
+
+    def _on_callback_retry(self, event) -> None:
+        c, now = event._value, event.time_s
+        q = self.record.queue[c]
+        line = self.lines.callback_line[q] if self.lines.callback_line[q] >= 0 else q
+        self._route(c, line, now, first_time=False)
 
     def _on_release(self, event) -> None:
         agent, now = event._value, event.time_s

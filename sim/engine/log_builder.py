@@ -121,7 +121,8 @@ def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
     })
     surveyed = survey_answers(scenario.survey, frame, np.asarray(
         [g.resolution_factor for g in scenario.agent_groups] + [1.0])[group], stream(seed, "survey"))
-    return frame.assign(**surveyed)
+    # Beyond the contract: how many times the company called a callback customer.
+    return frame.assign(**surveyed, callback_tries=np.asarray(record.callback_tries, dtype=np.int64))
 
 
 def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
@@ -146,14 +147,16 @@ def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
             if len(who) else np.zeros(0, dtype=bool))
     one = ~many
     merged_agent, merged_start, merged_end = _merge(who[many], start[many], end[many])
+    tries = np.asarray(record.try_agent, dtype=np.int64)  # unanswered callback tries: busy
     state_names = STATE_LABELS + ["wrap"]
     busy, wrap = STATE_LABELS.index("busy"), len(STATE_LABELS)
     spells = pd.DataFrame({
-        "agent": np.concatenate([pool.spell_agent, who[one], who[one], merged_agent]).astype(np.int64),
+        "agent": np.concatenate([pool.spell_agent, who[one], who[one], merged_agent, tries]).astype(np.int64),
         "state": np.concatenate([pool.spell_state, np.full(one.sum(), busy), np.full(one.sum(), wrap),
-                                 np.full(len(merged_agent), busy)]).astype(np.int64),
-        "start_s": np.concatenate([pool.spell_start_s, start[one], talk_end[one], merged_start]),
-        "end_s": np.concatenate([pool.spell_end_s, talk_end[one], end[one], merged_end]),
+                                 np.full(len(merged_agent) + len(tries), busy)]).astype(np.int64),
+        "start_s": np.concatenate([pool.spell_start_s, start[one], talk_end[one], merged_start,
+                                   record.try_start_s]),
+        "end_s": np.concatenate([pool.spell_end_s, talk_end[one], end[one], merged_end, record.try_end_s]),
     })
     spells = spells[spells["end_s"] > spells["start_s"]]  # no wrap, or zero handle time
     spells = spells.sort_values(["agent", "start_s"], kind="stable", ignore_index=True)

@@ -1,7 +1,8 @@
 """The contacts table while a run writes it: one Python list per column.
 
 First contacts fill the lists up front from the pre-drawn customers; follow-up contacts
-(transfers, redials, recontacts, callback retries) are appended as they are decided.
+(transfers, redials, recontacts) are appended as they are decided. A callback stays one
+contact however many tries it takes; the failed tries are agent time, kept apart.
 Plain lists because the loop reads and writes single cells, where they beat numpy.
 """
 
@@ -34,6 +35,11 @@ class ContactRecord:
         self.attempt = [1] * count
         self.segment = [1] * count
         self.callback = [False] * count
+        self.callback_tries = [0] * count
+        # Callback tries the customer did not pick up, before the last: agent time only.
+        self.try_agent: list[int] = []
+        self.try_start_s: list[float] = []
+        self.try_end_s: list[float] = []
         self.answer_s = [math.nan] * count
         self.abandon_s = [math.nan] * count
         self.end_s = np.where(served_by_ivr, enqueue_s, np.nan).tolist()  # IVR end
@@ -48,7 +54,7 @@ class ContactRecord:
 
     def follow_up(self, of: int, queue: int, reason_pos: int, arrival_s: float, enqueue_s: float,
                   handle_s: float, wrap_s: float, patience_s: float, attempt: int, segment: int,
-                  entry_queue: int, callback: bool = False) -> int:
+                  entry_queue: int) -> int:
         """Append a contact on the same issue as contact `of`; returns its id."""
         self.arrival_s.append(arrival_s)
         self.enqueue_s.append(enqueue_s)
@@ -62,7 +68,8 @@ class ContactRecord:
         self.customer.append(self.customer[of])
         self.attempt.append(attempt)
         self.segment.append(segment)
-        self.callback.append(callback)
+        self.callback.append(False)
+        self.callback_tries.append(0)
         self.answer_s.append(math.nan)
         self.abandon_s.append(math.nan)
         self.end_s.append(math.nan)
@@ -72,3 +79,8 @@ class ContactRecord:
         self.transferred_to.append(-1)
         self.line.append(-1)
         return len(self.arrival_s) - 1
+
+    def failed_try(self, agent: int, start_s: float, end_s: float) -> None:
+        self.try_agent.append(agent)
+        self.try_start_s.append(start_s)
+        self.try_end_s.append(end_s)
