@@ -124,3 +124,36 @@ def test_missing_required_mapping_and_columns(tmp_path):
         _read(tmp_path, columns={k: v for k, v in COLUMNS.items() if k != "offered"})
     with pytest.raises(InputError, match=r"missing: Gone \(for asa_s\)"):
         _read(tmp_path, columns={**COLUMNS, "asa_s": "Gone"})
+
+
+def test_empty_average_cells_weigh_only_the_rows_that_give_them(tmp_path):
+    rows = ["2026-03-02 08:00,billing,10,10,0,300,20,,90",
+            "2026-03-02 08:30,billing,10,10,0,,,,",
+            "2026-03-02 09:00,billing,4,0,4,,,,"]  # no handled: an empty AHT is expected
+    data = _read(tmp_path, rows)
+    report = score_intervals(data)
+    assert (report["aht"], report["asa"], report["service_level"]) == (300.0, 20.0, 0.9)
+    averaged = "; averaged over the rows that give it"
+    assert data.notes == (
+        "aht_s (column 'AHT'): empty on 1 of 2 row(s) with handled > 0 (row 2)" + averaged,
+        "asa_s (column 'ASA'): empty on 1 of 2 row(s) with handled > 0 (row 2)" + averaged,
+        "avg_abandon_s (column 'AvgAb'): empty on 1 of 1 row(s) with abandoned > 0 (row 3)"
+        + averaged,
+        "service_level_pct (column 'SL'): empty on 2 of 3 row(s) with offered > 0 (row 2, 3)"
+        + averaged,
+    )
+    forecast, notes = to_forecast(data)
+    assert forecast["aht_s"].tolist() == [300.0, 300.0, 300.0]
+    queue_aht = "take the queue's AHT 300.0 s"
+    assert notes == ["billing: 1 interval(s) without handled contacts " + queue_aht,
+                     "billing: 1 interval(s) with handled contacts but an empty AHT cell "
+                     + queue_aht]
+    # ASA only on row 1: E[wait] ~ 20 s over handled + abandoned = 24, per abandon (4)
+    assert patience_from_intervals(data).loc["all", "mean_patience_s"] == 20 * 24 / 4
+
+
+def test_contacts_only_settings_are_refused_for_intervals():
+    with pytest.raises(InputError, match="time.origin: '2026-03-02' must be left out"):
+        load_mapping(None, "intervals", origin="2026-03-02")
+    with pytest.raises(InputError, match="settings.sl_threshold_s: 20 must be left out"):
+        load_mapping(None, "contacts", sl_threshold_s=20)

@@ -103,16 +103,19 @@ def run_intervals(args: argparse.Namespace) -> int:
     data = read_intervals(args.file, _mapping(args, "intervals"))
     report = score_intervals(data)
     patience = patience_from_intervals(data)
-    notes = []
+    notes = list(data.notes)
     if args.forecast_out:
-        forecast, notes = to_forecast(data)
+        forecast, forecast_notes = to_forecast(data)
         forecast.to_csv(args.forecast_out, index=False)
+        notes += forecast_notes
     if args.by:
         table = interval_kpis(totals(data.frame, [args.by]))
         if args.json:
             print(table.reset_index().to_json(orient="records", date_format="iso", indent=1))
-        else:
-            print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+            return 0
+        print(table.to_string(float_format=lambda v: f"{v:.4g}"))
+        for note in notes:
+            print(f"note: {note}")
         return 0
     if args.json:
         print(json.dumps({"kpis": report.values(), "patience": _records(patience),

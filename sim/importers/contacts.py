@@ -18,11 +18,11 @@ import pandas as pd
 from sim.errors import InputError
 from sim.importers import parsing
 from sim.importers.mapping import (BOOL_FIELDS, DURATION_FIELDS, LABEL_FIELDS, NUMBER_FIELDS,
-                                   TIME_FIELDS, Mapping)
+                                   TIME_FIELDS, Mapping, label_key)
 from sim.interaction_log import InteractionLog, LogMeta
 from sim.kpis.engine import UNMAPPED_COLUMNS
 from sim.kpis.validate import Violation, contact_violations, raise_if_any, show_value
-from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS
+from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS, OUTCOMES
 
 REQUIRED = ("arrival_s", "outcome", "channel", "queue")  # a column or a default is needed
 # Neutral values for fields an export lacks; the KPI engine is told which were filled in.
@@ -46,7 +46,7 @@ def import_contacts(path: str | Path, mapping: Mapping,
     _check_sources(frame, mapping, Path(path))
     rows = np.arange(1, len(frame) + 1)  # data rows from 1, header excluded
     fields, violations, notes = _read_fields(frame, mapping)
-    origin = _origin(fields, mapping)
+    origin = _origin(fields, mapping, violations, rows)
     contacts = _contacts(fields, mapping, origin, notes)
     unreadable = np.logical_or.reduce([v.bad for v in violations] + [np.zeros(len(frame), bool)])
     for rule in contact_violations(contacts):  # rows already reported are not reported twice
@@ -126,24 +126,24 @@ def _read_fields(frame: pd.DataFrame, mapping: Mapping):
 
 
 def _outcomes(series: pd.Series, mapping: Mapping) -> parsing.Parsed:
-    table = mapping.outcomes or {label: label for label in ("answered", "abandoned",
-                                                            "self_served", "unserved")}
+    """Export labels matched stripped and case-insensitive; without [outcomes], the log's own."""
+    table = mapping.outcomes or {label: label for label in OUTCOMES}
     text = parsing.parse_label(series).values
-    values = text.map(table)
+    values = text.map(label_key, na_action="ignore").map(
+        {label_key(label): outcome for label, outcome in table.items()})
     known = ", ".join(map(repr, table))
-    return parsing.Parsed(values, values.isna().to_numpy(),
-                          f"a label listed in [outcomes] ({known})")
+    rule = (f"a label listed in [outcomes] ({known})" if mapping.outcomes else
+            f"one of the log outcomes ({known}) or a label mapped in [outcomes]")
+    return parsing.Parsed(values, values.isna().to_numpy(), rule)
 
 
-def _origin(fields: dict, mapping: Mapping) -> pd.Timestamp:
+def _origin(fields: dict, mapping: Mapping, violations: list, rows: np.ndarray) -> pd.Timestamp:
     if mapping.origin is not None:
-        try:
-            return pd.Timestamp(mapping.origin).normalize()
-        except ValueError:
-            raise InputError(f"time.origin: {mapping.origin!r} is not an ISO date") from None
+        return pd.Timestamp(mapping.origin).normalize()
     arrivals = fields.get("arrival_s")
     first = arrivals.min() if arrivals is not None else pd.NaT
-    if pd.isna(first):
+    if pd.isna(first):  # the parse error says why (column, a value, the format)
+        raise_if_any([v for v in violations if v.where.endswith("(arrival_s)")], rows)
         raise InputError("arrival_s: no readable arrival time in the export")
     return first.normalize()
 
@@ -160,10 +160,8 @@ def _contacts(fields: dict, mapping: Mapping, origin: pd.Timestamp, notes: list)
         elif name in mapping.defaults:
             get[name] = np.repeat(np.asarray(mapping.defaults[name], dtype=object), n)
     outcome = pd.Series(get["outcome"], dtype="str").to_numpy()
-    answered, abandoned = outcome == "answered", outcome == "abandoned"
-    queued = answered | abandoned | (outcome == "unserved")
     arrival = get["arrival_s"]
-    times = _derive_times(get, arrival, answered, abandoned, queued, notes)
+    times = _derive_times(get, arrival, outcome, notes)
     contact_id = get.get("contact_id", np.arange(1, n + 1))
     issue_id = get.get("issue_id", contact_id)
     out = {
@@ -187,23 +185,31 @@ def _contacts(fields: dict, mapping: Mapping, origin: pd.Timestamp, notes: list)
     return frame
 
 
-def _derive_times(get: dict, arrival, answered, abandoned, queued, notes: list) -> dict:
-    """Times the export does not give, from the ones it does (rules in docs/kpis.md)."""
+def _derive_times(get: dict, arrival, outcome, notes: list) -> dict:
+    """Times the export does not give, from the ones it does (rules in docs/kpis.md).
+
+    A no_answer row (a callback whose tries never reached the customer) keeps the agent
+    time the export gives, and its times derive like an answered row's. An empty hold or
+    IVR cell means none (0 s): ACD exports leave it blank for calls without one.
+    """
     n = len(arrival)
     nan = np.full(n, np.nan)
-    ivr = np.asarray(get.get("ivr_s", np.zeros(n)), float)
-    handle = np.where(answered, np.asarray(get["handle_s"], float)
-                      + np.asarray(get.get("hold_s", 0.0), float), np.nan)
-    wrap = np.where(answered, np.asarray(get["wrap_s"], float), np.nan)
+    abandoned = outcome == "abandoned"
+    worked = (outcome == "answered") | (outcome == "no_answer")  # an agent spent time
+    queued = worked | abandoned | (outcome == "unserved")
+    ivr = np.nan_to_num(np.asarray(get.get("ivr_s", np.zeros(n)), float))
+    hold = np.nan_to_num(np.asarray(get.get("hold_s", np.zeros(n)), float))
+    handle = np.where(worked, np.asarray(get["handle_s"], float) + hold, np.nan)
+    wrap = np.where(worked, np.asarray(get["wrap_s"], float), np.nan)
     enqueue = get.get("enqueue_s", np.where(queued, arrival + ivr, np.nan))
     wait = np.asarray(get["wait_s"], float) if "wait_s" in get else None
     end = get.get("end_s")
     if "answer_s" in get:
         answer = get["answer_s"]
     elif wait is not None:
-        answer = np.where(answered, enqueue + wait, np.nan)
+        answer = np.where(worked, enqueue + wait, np.nan)
     else:
-        answer = np.where(answered, end - handle - wrap, np.nan) if end is not None else nan
+        answer = np.where(worked, end - handle - wrap, np.nan) if end is not None else nan
     if "abandon_s" in get:
         abandon = get["abandon_s"]
     elif wait is not None:
@@ -211,8 +217,9 @@ def _derive_times(get: dict, arrival, answered, abandoned, queued, notes: list) 
     else:
         abandon = np.where(abandoned, end, np.nan) if end is not None else nan
     if end is None:
-        end = np.where(answered, answer + handle + wrap, np.where(
-            abandoned, abandon, arrival + ivr if "ivr_s" in get else np.nan))
+        agent_s = np.nan_to_num(handle) + np.nan_to_num(wrap)  # a no_answer row may lack them
+        end = np.where(worked, answer + agent_s, np.where(
+            abandoned, abandon, np.where(outcome == "self_served", arrival + ivr, np.nan)))
     for name in ("enqueue_s", "answer_s", "abandon_s", "end_s"):
         if name not in get:
             notes.append(f"{name}: not in the export, derived (see docs/kpis.md)")

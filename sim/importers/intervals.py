@@ -3,7 +3,8 @@
 An interval export holds totals and averages per interval (and queue), not contacts, so
 only the KPIs those aggregates determine are scored; the others are reported as not
 available. Averages are recombined with their own weights (AHT and ASA by handled, SL %
-by offered), never averaged plainly across intervals.
+by offered), never averaged plainly across intervals; an empty cell leaves its row out of
+that average's weights (an ACD leaves AHT empty when it has no figure, not when it is 0).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ COUNTS = ("offered", "handled", "abandoned")
 DURATIONS = ("aht_s", "talk_s", "hold_s", "acw_s", "asa_s", "avg_abandon_s")
 ALL_QUEUES = "all"
 NO_CONTACT_ROWS = "an interval-level export has no contact rows"
+# average -> the count it is per, and the sum of its weights where the cell is set
+WEIGHTS = {"aht_s": ("handled", "handled_with_aht"), "asa_s": ("handled", "handled_with_asa"),
+           "avg_abandon_s": ("abandoned", "abandoned_with_abandon_time"),
+           "service_level_pct": ("offered", "offered_with_sl")}
+ROWS_NAMED = 5
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,7 @@ class IntervalData:
     sl_threshold_s: float | None
     has_queue: bool
     source: str
+    notes: tuple[str, ...] = ()  # averages left empty on some rows, for the user to check
 
 
 def read_intervals(path: str | Path, mapping: Mapping) -> IntervalData:
@@ -56,7 +63,25 @@ def read_intervals(path: str | Path, mapping: Mapping) -> IntervalData:
     violations += _rules(frame, interval_s)
     raise_if_any(violations, np.arange(1, len(raw) + 1))
     return IntervalData(frame, interval_s, mapping.sl_threshold_s,
-                        mapping.source("queue") is not None, f"imported: {Path(path).name}")
+                        mapping.source("queue") is not None, f"imported: {Path(path).name}",
+                        _empty_cell_notes(frame, mapping))
+
+
+def _empty_cell_notes(frame: pd.DataFrame, mapping: Mapping) -> tuple[str, ...]:
+    """One note per mapped average left empty on rows that weigh in it."""
+    notes = []
+    for name, (count, _) in WEIGHTS.items():
+        source = mapping.source(name) or (mapping.source("talk_s") if name == "aht_s" else None)
+        weighing = (frame[count] > 0).to_numpy()
+        empty = np.flatnonzero(weighing & frame[name].isna().to_numpy())
+        if source is None or not len(empty):
+            continue
+        rows = ", ".join(str(i + 1) for i in empty[:ROWS_NAMED])
+        more = f" and {len(empty) - ROWS_NAMED} more" if len(empty) > ROWS_NAMED else ""
+        notes.append(f"{name} (column {source!r}): empty on {len(empty)} of "
+                     f"{int(weighing.sum())} row(s) with {count} > 0 (row {rows}{more}); "
+                     "averaged over the rows that give it")
+    return tuple(notes)
 
 
 def _parse(raw: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, list[Violation]]:
@@ -128,13 +153,18 @@ def _rules(frame: pd.DataFrame, interval_s: float) -> list[Violation]:
 
 
 def totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
-    """Sums that recombine averages correctly, per group (or one row "all")."""
+    """Sums that recombine averages correctly, per group (or one row "all").
+
+    Each average's weight is summed only over the rows where the average is set.
+    """
     weighted = pd.DataFrame({
         **{name: frame[name] for name in COUNTS},
         "handle_time_s": frame["aht_s"] * frame["handled"],
         "answered_wait_s": frame["asa_s"] * frame["handled"],
         "abandoned_wait_s": frame["avg_abandon_s"] * frame["abandoned"],
         "within_t": frame["service_level_pct"] / 100.0 * frame["offered"],
+        **{weight: frame[count] * frame[name].notna()
+           for name, (count, weight) in WEIGHTS.items()},
     })
     keys = [_key(frame, k) for k in by] if by else pd.Series(ALL_QUEUES, index=frame.index)
     return weighted.groupby(keys, sort=True).sum(min_count=1)
@@ -156,13 +186,14 @@ def interval_kpis(sums: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({
             "offered": sums["offered"], "answered": sums["handled"],
             "abandoned": sums["abandoned"],
-            "service_level": div(sums["within_t"], sums["offered"]),
-            "asa": div(sums["answered_wait_s"], sums["handled"]),
+            "service_level": div(sums["within_t"], sums["offered_with_sl"]),
+            "asa": div(sums["answered_wait_s"], sums["handled_with_asa"]),
             "avg_wait_all": div(sums["answered_wait_s"] + sums["abandoned_wait_s"],
-                                sums["handled"] + sums["abandoned"]),
+                                sums["handled_with_asa"]
+                                + sums["abandoned_with_abandon_time"]),
             "abandon_rate": div(sums["abandoned"], sums["offered"]),
             "answer_rate": div(sums["handled"], sums["offered"]),
-            "aht": div(sums["handle_time_s"], sums["handled"]),
+            "aht": div(sums["handle_time_s"], sums["handled_with_aht"]),
         })
 
 
@@ -188,8 +219,9 @@ def score_intervals(data: IntervalData, settings: KpiSettings = KpiSettings()) -
 def to_forecast(data: IntervalData) -> tuple[pd.DataFrame, list[str]]:
     """Per-interval calls (offered) and AHT (s), every interval from first to last.
 
-    Intervals absent from the export get 0 calls; an interval with no handled contact
-    gets its queue's handled-weighted AHT. Both are counted in the returned notes.
+    Intervals absent from the export get 0 calls; an interval with no handled contact, or
+    with handled contacts but an empty AHT cell, gets its queue's handled-weighted AHT (over
+    the intervals that give one). Each case is counted in the returned notes.
     """
     frame, notes = data.frame, []
     step = pd.Timedelta(seconds=data.interval_s)
@@ -197,16 +229,22 @@ def to_forecast(data: IntervalData) -> tuple[pd.DataFrame, list[str]]:
     parts = []
     for queue, rows in frame.groupby("queue", sort=True):
         sums = totals(rows).iloc[0]
-        queue_aht_s = sums["handle_time_s"] / sums["handled"] if sums["handled"] > 0 else np.nan
+        queue_aht_s = (sums["handle_time_s"] / sums["handled_with_aht"]
+                       if sums["handled_with_aht"] > 0 else np.nan)
         rows = rows.set_index("interval_start").reindex(grid)
         gaps = int(rows["offered"].isna().sum())
-        aht = rows["aht_s"].where(rows["handled"] > 0)
-        filled = int((aht.isna() & rows["offered"].notna()).sum())
+        handled = rows["handled"] > 0
+        aht = rows["aht_s"].where(handled)
+        idle = int((~handled & rows["offered"].notna()).sum())
+        empty = int((handled & rows["aht_s"].isna()).sum())
         if gaps:
             notes.append(f"{queue}: {gaps} interval(s) absent from the export, set to 0 calls")
-        if filled:
-            notes.append(f"{queue}: {filled} interval(s) without handled contacts take the "
+        if idle:
+            notes.append(f"{queue}: {idle} interval(s) without handled contacts take the "
                          f"queue's AHT {queue_aht_s:.1f} s")
+        if empty:
+            notes.append(f"{queue}: {empty} interval(s) with handled contacts but an empty "
+                         f"AHT cell take the queue's AHT {queue_aht_s:.1f} s")
         parts.append(pd.DataFrame({
             "interval_start": grid.strftime("%Y-%m-%dT%H:%M"),
             "calls": rows["offered"].fillna(0).astype(np.int64).to_numpy(),

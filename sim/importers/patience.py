@@ -49,7 +49,7 @@ def patience_from_intervals(data: IntervalData) -> pd.DataFrame:
         waiting_s = sums["answered_wait_s"] + sums["abandoned_wait_s"]
         method = EXACT_INTERVAL_METHOD
     else:
-        asa_s = sums["answered_wait_s"] / sums["handled"]
+        asa_s = sums["answered_wait_s"] / sums["handled_with_asa"]
         waiting_s = asa_s * (sums["handled"] + sums["abandoned"])
         method = APPROX_INTERVAL_METHOD
     return _estimate(sums["abandoned"], waiting_s, method)
