@@ -113,13 +113,15 @@ def timed(label: str, call):
             peak[0] = max(peak[0], rss_bytes())
             time.sleep(0.02)
 
-    sampler = threading.Thread(target=sample)
+    sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     started = time.perf_counter()
-    result = call()
+    try:
+        result = call()
+    finally:  # a failing call must not leave the sampler running
+        running[0] = False
+        sampler.join()
     seconds = time.perf_counter() - started
-    running[0] = False
-    sampler.join()
     extra_gb = (max(peak[0], rss_bytes()) - baseline) / 1e9
     print(f"{label:<26} {seconds:7.2f} s   peak memory above the log {extra_gb:5.2f} GB")
     return result

@@ -706,8 +706,9 @@ def test_cost_per_contact_uses_the_scenarios_rates():
     """Labour: every on-duty second (any state but offline) at the group's rate: staff 30/h,
     backoffice the KPI default 35/h (no rate given), Acme 12 per staffed hour, Beta the
     default vendor rate 25/h. Acme charges 2.5 per handled contact + 0.4 per handled minute
-    (handle + wrap). Telephony: 0.02 per minute each phone contact is in the system (arrival
-    to end, whatever its outcome). Divided by the answered contacts."""
+    (handle + wrap). Telephony: 0.02 per minute a phone customer is on the line: from
+    arrival to the end of talk (answered), to the hang-up (abandoned), to the end of the IVR
+    (none here) when never answered. Divided by the answered contacts."""
     log = simulate(cost_scenario(), seed=61)
     contacts, states = log.contacts, log.agent_states
     on = states[states["state"] != "offline"]
@@ -720,7 +721,10 @@ def test_cost_per_contact_uses_the_scenarios_rates():
     assert len(acme) > 5 and (answered["partner"] == "Beta").any()
     vendor = (2.5 + 0.4 * (acme["handle_s"] + acme["wrap_s"]) / 60).sum()
     phone = contacts[contacts["channel"] == "phone"]
-    telephony = 0.02 * ((phone["end_s"] - phone["arrival_s"]) / 60).sum()
+    on_line_until = np.select(
+        [phone["outcome"] == "answered", phone["outcome"] == "abandoned"],
+        [phone["answer_s"] + phone["handle_s"], phone["abandon_s"]], phone["enqueue_s"])
+    telephony = 0.02 * ((on_line_until - phone["arrival_s"]) / 60).sum()
     expected = (labour + vendor + telephony) / len(answered)
     report = score(log)
     assert report["cost_per_contact"] == pytest.approx(expected, rel=1e-9)

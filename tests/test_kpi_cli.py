@@ -58,3 +58,38 @@ def test_settings_file_and_errors(log_dir, tmp_path, capsys):
     assert "error: kpi settings: unknown key(s) sl_treshold" in capsys.readouterr().err
     assert main(["kpi", str(tmp_path / "nowhere")]) == 2
     assert "is not a directory" in capsys.readouterr().err
+
+
+def test_csv_without_by_writes_one_row_per_label_of_a_dict_kpi(log_dir, capsys):
+    assert main(["kpi", log_dir, "--csv"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out), index_col="id")
+    assert "channel_mix" not in frame.index
+    assert frame.loc["channel_mix.phone", "value"] == 0.7
+    assert frame.loc["transfer_rate_by_destination.tech", "value"] == pytest.approx(1 / 6)
+    assert frame.loc["retention_rate", "unavailable"] == "the log has no churned column"
+    assert not frame["value"].astype(str).str.contains("{").any()
+
+
+def test_grouped_json_carries_the_unavailable_reasons(log_dir, capsys):
+    assert main(["kpi", log_dir, "--by", "queue", "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert [row["queue"] for row in body["rows"]] == ["billing", "email", "tech"]
+    assert body["unavailable"]["occupancy"] == (
+        "agent time cannot be split by queue (agents serve several)")
+    assert body["unavailable"]["retention_rate"] == "the log has no churned column"
+
+
+def test_details_with_by_is_refused(log_dir, capsys):
+    assert main(["kpi", log_dir, "--by", "day", "--details"]) == 2
+    assert "error: --details: not available with --by" in capsys.readouterr().err
+
+
+def test_settings_file_costs_overlay_the_logs_rates(tmp_path, capsys):
+    rates = {"hourly_by_group": {"g1": 40.0}, "telephony_per_minute": 0.6}
+    log_dir = str(write_log(small_log(extra={"costs": rates}), tmp_path / "log"))
+    settings = tmp_path / "kpi.toml"
+    settings.write_text("[costs]\ntelephony_per_minute = 0.012\n")
+    main(["kpi", log_dir, "--json", "--settings", str(settings)])
+    # g1 1.5 h x 40 (the log's) + acme 1 h x 25 + 1118 phone seconds x 0.012 (the file's)
+    assert json.loads(capsys.readouterr().out)["total_cost"] == pytest.approx(
+        60 + 25 + 1118 / 60 * 0.012, rel=1e-12)

@@ -37,9 +37,11 @@ EXPECTED = {
     "avg_resolution_time": (140 + 660 + 7800 + 215) / 4,  # issues 10, 11, 14, 15
     "transfer_rate": 1 / 6,  # r2 of level-1 answered r1 r2 r7 r8 r9 r10
     "transfer_rate_by_destination": {"tech": 1 / 6},
-    # 1.5 in-house h x 35 + 1 vendor h x 25 + 1268 phone seconds x 0.01 / min
-    "total_cost": 1.5 * 35 + 25 + 1268 / 60 * 0.01,
-    "cost_per_contact": (1.5 * 35 + 25 + 1268 / 60 * 0.01) / 7,
+    # 1.5 in-house h x 35 + 1 vendor h x 25 + 1118 phone seconds connected x 0.01 / min:
+    # arrival (segment 2: enqueue) to answer + handle, or to the hang-up: r1 120, r2 240,
+    # r3 360, r8 185, r9 90, abandoned r4 13, r5 50, self-served r6 60 (wrap not billed)
+    "total_cost": 1.5 * 35 + 25 + 1118 / 60 * 0.01,
+    "cost_per_contact": (1.5 * 35 + 25 + 1118 / 60 * 0.01) / 7,
     "fcr": 2 / 7,  # issues 14, 15 of 10 11 12 14 15 16 17 (13 self-served)
     "recontact_rate": 2 / 7,  # customers 100 (issue 10) and 102 (issue 12) of 7
     "csat": 2 / 3,  # 5, 2, 4
@@ -125,8 +127,8 @@ def test_cost_rates_per_group_partner_and_telephony():
                                                      per_staffed_hour=10.0)})
     report = score(small_log(), KpiSettings(costs=costs))
     # labour 1.5 h x 40 + acme 1 h x 10; acme handled r3 (6 min) r9 (1 min): 2 x 2 + 7 x 0.5;
-    # telephony 1268 s = 21.133 min x 0.6
-    total = 60 + 10 + 4 + 3.5 + 1268 / 60 * 0.6
+    # telephony 1118 s = 18.633 min x 0.6
+    total = 60 + 10 + 4 + 3.5 + 1118 / 60 * 0.6
     assert report["total_cost"] == pytest.approx(total, rel=1e-12)
     assert report["cost_per_contact"] == pytest.approx(total / 7, rel=1e-12)
 
@@ -218,8 +220,71 @@ def test_fcr_leaves_out_issues_whose_first_contact_has_no_resolution_recorded():
 
 
 def test_a_callback_pays_telephony_only_from_the_agents_call():
-    # r1 (arrival 0, answered 20, end 140) becomes a callback: the customer hung up to wait,
-    # so its 20 s before the answer are no longer billed: 1268 - 20 = 1248 s of telephony.
+    # r1 (arrival 0, answered 20, talk until 120) becomes a callback: the customer hung up
+    # to wait, so its 20 s before the answer are no longer billed: 1118 - 20 = 1098 s.
     contacts = contacts_frame()
     contacts.loc[contacts["contact_id"] == 1, "callback"] = True
-    assert score(small_log(contacts))["total_cost"] == pytest.approx(1.5 * 35 + 25 + 1248 / 60 * 0.01, rel=1e-12)
+    assert score(small_log(contacts))["total_cost"] == pytest.approx(
+        1.5 * 35 + 25 + 1098 / 60 * 0.01, rel=1e-12)
+
+
+def _with_failed_callback():
+    """The hand log plus r12: a phone callback none of whose tries reached the customer.
+
+    r12 (issue 18, customer 107) arrives 2200, queues 2210; the last try (by v1 of acme,
+    30 s of handle) ends at 2900: outcome no_answer, wait 2900 - 2210 = 690 s.
+    """
+    contacts = contacts_frame()
+    failed = contacts.iloc[[8]].assign(
+        contact_id=12, issue_id=18, customer_id=107, arrival_s=2200.0, enqueue_s=2210.0,
+        answer_s=float("nan"), end_s=2900.0, outcome="no_answer", handle_s=30.0, wrap_s=0.0,
+        resolved=None, callback=True)
+    return small_log(pd.concat([contacts, failed], ignore_index=True))
+
+
+def test_a_callback_never_reached_is_offered_but_neither_answered_nor_abandoned():
+    report = score(_with_failed_callback())
+    assert (report["contacts"], report["offered"], report["answered"],
+            report["abandoned"]) == (11, 11, 7, 2)
+    # live offered: the 8 of EXPECTED + r12 = 9; answered 5, short abandon r4
+    assert report["answer_rate"] == 5 / 9
+    assert report["abandon_rate"] == 2 / 9
+    assert report["service_level"] == 2 / 8  # r12 counts as not answered within T
+    assert report["avg_wait_all"] == (140 + 3 + 40 + 2400 + 690) / 9
+    assert report["queue_len"] == (2583 + 690) / 10800
+    assert report["asa"] == 140 / 5
+    # not a handled contact: AHT, handled per hour unchanged despite r12's 30 s of handle
+    assert report["aht"] == EXPECTED["aht"]
+    assert report["handled_per_hour"] == 7 / 2.5
+    # issue 18 reached a queue and was not resolved: FCR 2 of 8 issues
+    assert report["fcr"] == 2 / 8
+
+
+def test_a_callback_never_reached_pays_no_vendor_charge_and_only_its_ivr():
+    costs = CostRates(partners={"acme": PartnerRates(per_handled_contact=2.0,
+                                                     per_handled_minute=0.5,
+                                                     per_staffed_hour=10.0)})
+    report = score(_with_failed_callback(), KpiSettings(costs=costs))
+    # labour 1.5 h x 35 + acme 1 h x 10; acme charges only r3, r9 (2 x 2 + 7 min x 0.5);
+    # telephony 1118 s + r12's IVR 2200 -> 2210 = 1128 s
+    total = 52.5 + 10 + 4 + 3.5 + 1128 / 60 * 0.01
+    assert report["total_cost"] == pytest.approx(total, rel=1e-12)
+    assert report["cost_per_contact"] == pytest.approx(total / 7, rel=1e-12)
+
+
+def test_kpis_counting_contacts_need_a_segment_column():
+    report = score(small_log(extra={"unmapped_columns": ["segment"]}))
+    reason = "the source export had no segment column (the importer filled it in)"
+    for kpi_id in ("contacts", "recontact_rate", "self_service_rate", "channel_mix",
+                   "avoidable_contact_rate", "transfer_rate", "total_cost"):
+        assert report[kpi_id] is None
+        assert report.results[kpi_id].unavailable == reason
+    assert report["offered"] == 10 and report["fcr"] == 2 / 7
+
+
+def test_direction_is_read_in_any_case_and_spacing():
+    log = _with_optional_columns()
+    log.contacts["direction"] = ["Inbound "] * 11 + [" OUTBOUND"]
+    report = score(log)
+    assert report["contacts"] == 10 and report["aht"] == EXPECTED["aht"]
+    assert report["outbound_calls_per_hour"] == 1 / 2.5

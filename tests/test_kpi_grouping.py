@@ -16,8 +16,10 @@ def test_by_interval_lists_every_interval_with_clipped_spells():
     # interval 0: r1 r2 r3 r4 r5 live, short abandon r4, within 20 s r1; interval 1: r8 r9 r11
     assert frame.loc[0, "service_level"] == 1 / 4
     assert frame.loc[1, "service_level"] == 1 / 3
-    # queue seconds: 10+30+60+3+40 | 15+25+600 (r11 from 3000) | 1800 (r11 until 5400)
-    assert frame["queue_len"].tolist() == [143 / 1800, 640 / 1800, 1.0, 0.0, 0.0, 0.0]
+    # queue seconds: 10+30+60+3+40 | 15+25+600 (r11 from 3000) | 1800 (r11 until 5400);
+    # intervals 3-5: no live row arrived or waited there, so no data (NaN), not 0
+    assert frame["queue_len"].tolist()[:3] == [143 / 1800, 640 / 1800, 1.0]
+    assert frame["queue_len"][3:].isna().all()
     # interval 0: work 600+300+900, available 600+900+1800; interval 1: work 1800, avail 1800
     assert frame.loc[0, "occupancy"] == 1800 / 5100
     assert frame.loc[1, "occupancy"] == 0.5
@@ -78,3 +80,21 @@ def test_unknown_key_is_an_input_error():
         score_by(small_log(), "team")
     with pytest.raises(InputError, match="by: give at least one grouping key"):
         score_by(small_log(), [])
+
+
+def test_queue_length_by_day_and_slot_uses_the_logs_span():
+    # the log spans 6 intervals (last end 9500 s): day 0 is 10800 s long, not 86400, so
+    # by day equals overall; slots 3-5 saw no live row and 6-47 lie outside the log
+    overall = score(small_log())["queue_len"]
+    assert score_by(small_log(), "day")["queue_len"].tolist() == [overall]
+    by_slot = score_by(small_log(), "interval_of_day")["queue_len"]
+    assert by_slot[:3].tolist() == [143 / 1800, 640 / 1800, 1.0]
+    assert by_slot[3:].isna().all()
+
+
+def test_queue_length_of_a_group_without_live_rows_is_no_data():
+    # email is async: no live row queued there; chat r11 waits 2400 s, phone 183 s
+    frame = score_by(small_log(), "channel")
+    assert np.isnan(frame.loc["email", "queue_len"])
+    assert frame.loc["chat", "queue_len"] == 2400 / 10800
+    assert frame.loc["phone", "queue_len"] == 183 / 10800

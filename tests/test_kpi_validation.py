@@ -68,3 +68,34 @@ def test_wrong_types_are_refused_by_the_log_contract():
 def test_interval_must_divide_a_day():
     with pytest.raises(InputError, match="meta.interval_s: 1700.0 must be > 0 and divide"):
         score(small_log(interval_s=1700.0))
+
+
+def test_overlapping_spells_of_one_agent_are_refused():
+    # a1's busy spell (row 2) now starts at 500, inside its available spell 0-600 (row 1)
+    states = states_frame()
+    states.loc[1, "start_s"] = 500.0
+    with pytest.raises(InputError) as err:
+        score(small_log(states=states))
+    assert str(err.value) == (
+        "agent_states.start_s: 500 at row 2 (1 row(s)): spells of one agent must not "
+        "overlap (agent 'a1': row 2 starts before row 1 ends at 600)")
+
+
+def test_spells_in_any_row_order_and_touching_are_accepted():
+    states = states_frame().sample(frac=1.0, random_state=3).reset_index(drop=True)
+    assert score(small_log(states=states))["occupancy"] == 3600 / 8700
+
+
+def test_direction_other_than_inbound_or_outbound_is_refused():
+    contacts = contacts_frame()
+    contacts["direction"] = ["inbound"] * 3 + ["sideways"] + ["Outbound"] * 7
+    with pytest.raises(InputError) as err:
+        score(small_log(contacts))
+    assert str(err.value) == ("contacts.direction: 'sideways' at row 4 (1 row(s)): must be "
+                              "inbound or outbound (any case)")
+
+
+def test_a_callback_never_reached_must_have_queued():
+    with pytest.raises(InputError, match=r"contacts.enqueue_s: empty value at row 6 .*"
+                                         r"abandoned, unserved or no_answer"):
+        score(_broken({(5, "outcome"): "no_answer"}))  # r6 was self-served: never queued

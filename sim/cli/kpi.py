@@ -21,7 +21,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "kpi", help="score an interaction log with every KPI",
         description="Score LOG_DIR (written by `simulate` or `import contacts`). Without "
-        "--by: one line per KPI. With --json and no --by: one JSON object {kpi id: value}.")
+        "--by: one line per KPI. With --json and no --by: one JSON object {kpi id: value}; "
+        "with --json and --by: {\"rows\": [...], \"unavailable\": {kpi id: reason}}.")
     parser.add_argument("log_dir", metavar="LOG_DIR")
     parser.add_argument("--by", metavar="KEY[,KEY]",
                         help=f"group by one or more of: {', '.join(KEYS)}")
@@ -29,8 +30,9 @@ def register(subparsers) -> None:
     output.add_argument("--json", action="store_true", help="JSON on stdout")
     output.add_argument("--csv", action="store_true", help="CSV on stdout")
     parser.add_argument("--details", action="store_true",
-                        help="without --by: also name, unit, variant, band position, reason")
-    parser.add_argument("--settings", metavar="KPI.toml", help="KPI settings file (TOML)")
+                        help="also name, unit, variant, band position, reason (not with --by)")
+    parser.add_argument("--settings", metavar="KPI.toml",
+                        help="KPI settings file (TOML); its [costs] keys overlay the log's rates")
     parser.add_argument("--sl-threshold", type=float, metavar="S", dest="sl_threshold_s")
     parser.add_argument("--sl-variant", choices=list(SL_VARIANTS))
     parser.add_argument("--short-abandon", type=float, metavar="S", dest="short_abandon_s")
@@ -40,7 +42,8 @@ def register(subparsers) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> KpiSettings:
-    """Settings file first, then the options given on the command line."""
+    """Settings file first, then the options given on the command line. The file's [costs]
+    stays a table of the keys given, so the engine lays it over a log's own rates."""
     settings = KpiSettings()
     if args.settings:
         try:
@@ -55,6 +58,9 @@ def settings_from_args(args: argparse.Namespace) -> KpiSettings:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.details and args.by:
+        raise InputError("--details: not available with --by (one column per KPI); the "
+                         "reasons a KPI is not available are in the --json output")
     settings = settings_from_args(args)
     log = read_log(args.log_dir)
     if args.by:
@@ -70,7 +76,8 @@ def format_frame(frame: pd.DataFrame, args: argparse.Namespace) -> str:
         return frame.to_csv()
     if args.json:
         records = json.loads(frame.reset_index().to_json(orient="records"))
-        return json.dumps(records, indent=1) + "\n"
+        body = {"rows": records, "unavailable": frame.attrs["unavailable"]}
+        return json.dumps(body, indent=1) + "\n"
     few_groups = len(frame) <= 12  # then KPIs as rows reads better than 40 columns
     with pd.option_context("display.max_columns", None, "display.width", 200):
         shown = frame.T if few_groups else frame
@@ -82,15 +89,27 @@ def format_report(report: KpiReport, args: argparse.Namespace) -> str:
         body = ([_jsonable(asdict(r)) for r in report.results.values()] if args.details
                 else report.values())
         return json.dumps(body, indent=1) + "\n"
-    frame = report.to_frame()
     if args.csv:
-        return frame.to_csv()
+        return _flat_frame(report).to_csv()
     lines = []
     for r in report.results.values():
         note = r.unavailable and f"not available: {r.unavailable}"
         note = note or ", ".join(x for x in (r.position, args.details and r.variant) if x)
         lines.append(f"{r.id:<29} {_show(r.value, r.unit):>22}  {note}".rstrip())
     return "\n".join(lines) + "\n"
+
+
+def _flat_frame(report: KpiReport) -> pd.DataFrame:
+    """report.to_frame() with a dict-valued KPI as one row per label (`channel_mix.phone`),
+    as score_by names its columns, so a CSV cell never holds a Python dict."""
+    rows = []
+    for r in report.results.values():
+        labelled = r.value.items() if isinstance(r.value, dict) else [(None, r.value)]
+        rows += [{"id": r.id if label is None else f"{r.id}.{label}", "name": r.name,
+                  "value": value, "unit": r.unit, "variant": r.variant,
+                  "position": r.position, "unavailable": r.unavailable}
+                 for label, value in labelled]
+    return pd.DataFrame(rows).set_index("id")
 
 
 def _show(value, unit: str) -> str:

@@ -58,9 +58,11 @@ def _spec(id, name, unit, definition, needs=(), band=None) -> KpiSpec:
 CATALOGUE = (
     # volumes: the denominators, so every rate can be checked
     _spec("contacts", "Contacts", "contacts",
-          "customer contacts: inbound rows with segment 1 (transfers are not new contacts)"),
+          "customer contacts: inbound rows with segment 1 (transfers are not new contacts)",
+          needs=("segment",)),
     _spec("offered", "Offered", "contacts",
-          "inbound rows that reached an agent queue (answered, abandoned or unserved)"),
+          "inbound rows that reached an agent queue (answered, abandoned, unserved, or a "
+          "callback never reached: no_answer)"),
     _spec("answered", "Answered (handled)", "contacts", "offered rows an agent answered"),
     _spec("abandoned", "Abandoned", "contacts", "offered rows the customer hung up on"),
     # accessibility and queue
@@ -70,7 +72,8 @@ CATALOGUE = (
     _spec("asa", "Average speed of answer", "s",
           "sum(answer_s - enqueue_s) / answered (IVR time excluded)"),
     _spec("avg_wait_all", "Average wait (all)", "s",
-          "mean queue wait of offered rows: to answer, to abandon, or to run end if unserved"),
+          "mean queue wait of offered rows: to answer, to abandon, to the run's end if "
+          "unserved, to the last try's end if no_answer"),
     _spec("abandon_rate", "Abandonment rate", "share", "chosen by abandon_variant",
           band=Band("lower", good=Range(0.0, 0.05), typical=Range(0.10, 0.15))),
     _spec("answer_rate", "Answer rate", "share", "answered / offered"),
@@ -110,9 +113,10 @@ CATALOGUE = (
           "transfer_rate split by transferred_to", needs=("transferred_to", "segment")),
     _spec("cost_per_contact", "Cost per contact", "currency",
           "(in-house paid hours x rate + vendor charges + telephony) / answered",
-          needs=(AGENT_STATES_NEED,), band=Band("lower", note="example: 5 EUR per call")),
+          needs=(AGENT_STATES_NEED, "segment"),  # telephony: a transfer is billed from enqueue
+          band=Band("lower", note="example: 5 EUR per call")),
     _spec("total_cost", "Total cost", "currency", "numerator of cost_per_contact",
-          needs=(AGENT_STATES_NEED,)),
+          needs=(AGENT_STATES_NEED, "segment")),
     # resolution and customer experience
     _spec("fcr", "First-contact resolution", "share",
           "issues whose first contact was answered, resolved, not transferred, with no other "
@@ -121,7 +125,8 @@ CATALOGUE = (
           band=Band("higher", good=Range(0.85, 1.0), typical=Range(0.70, 0.80))),
     _spec("recontact_rate", "Recontact rate", "share",
           "customers with a new attempt (segment 1) on an issue within the recontact window "
-          "after that issue's first contact / customers", needs=("issue_id", "customer_id")),
+          "after that issue's first contact / customers",
+          needs=("issue_id", "customer_id", "segment")),
     _spec("csat", "CSAT (% satisfied)", "share", "responses >= csat_satisfied_min / responses",
           needs=("csat",),
           band=Band("higher", good=Range(0.90, 1.0), typical=Range(0.75, 0.85),
@@ -138,10 +143,11 @@ CATALOGUE = (
     _spec("qa_score", "Quality score", "share", "mean qa_score / 100 over evaluated rows",
           needs=("qa_score",), band=Band("higher", note="example: 90 %")),
     _spec("avoidable_contact_rate", "Avoidable contacts", "share",
-          "contacts with avoidable true / contacts", needs=("avoidable",)),
+          "contacts with avoidable true / contacts", needs=("avoidable", "segment")),
     _spec("self_service_rate", "Self-service rate", "share",
-          "contacts with outcome self_served / contacts"),
-    _spec("channel_mix", "Channel mix", "share", "contacts per channel / contacts"),
+          "contacts with outcome self_served / contacts", needs=("segment",)),
+    _spec("channel_mix", "Channel mix", "share", "contacts per channel / contacts",
+          needs=("segment",)),
     # outbound
     _spec("outbound_calls_per_hour", "Outbound calls per agent hour", "contacts per hour",
           "rows with direction outbound / staffed hours",

@@ -17,6 +17,7 @@ from sim.kpis.catalogue import OPTIONAL_CONTACT_COLUMNS
 from sim.kpis.grouping import Grouping, Pieces
 from sim.kpis.issues import IssueTable
 from sim.kpis.settings import KpiSettings
+from sim.kpis.validate import direction
 from sim.log_schema import AGENT_STATES
 
 
@@ -44,7 +45,7 @@ class ContactArrays:
         self.answer, self.end = floats(frame, "answer_s"), floats(frame, "end_s")
         self.handle, self.wrap = floats(frame, "handle_s"), floats(frame, "wrap_s")
         outcome = frame["outcome"]
-        self.outbound = (flags(frame["direction"].astype("str") == "outbound")
+        self.outbound = (direction(frame["direction"]) == "outbound"
                          if "direction" in frame.columns else np.zeros(len(frame), bool))
         inbound = ~self.outbound
         self.inbound = inbound
@@ -53,13 +54,18 @@ class ContactArrays:
         self.answered = inbound & flags(outcome == "answered")
         self.abandoned = inbound & flags(outcome == "abandoned")
         self.self_served = inbound & flags(outcome == "self_served")
-        self.offered = self.answered | self.abandoned | (inbound & flags(outcome == "unserved"))
+        # no_answer: a callback none of whose tries reached the customer; it queued, so it
+        # is offered, but neither answered (no handled contact) nor abandoned
+        self.no_answer = inbound & flags(outcome == "no_answer")
+        self.offered = (self.answered | self.abandoned | self.no_answer
+                        | (inbound & flags(outcome == "unserved")))
         is_async = flags(frame["channel"].isin(list(settings.async_channels)))
         self.live, self.async_ = self.offered & ~is_async, self.offered & is_async
-        abandon = floats(frame, "abandon_s")
-        # the time a queued row left the queue: answered, abandoned, or the run ended
+        self.abandon = floats(frame, "abandon_s")
+        # the time a queued row left the queue: answered, abandoned, else its end (the run's
+        # end if unserved, the last try's if no_answer)
         self.leave = np.where(self.answered, self.answer,
-                              np.where(self.abandoned, abandon, self.end))
+                              np.where(self.abandoned, self.abandon, self.end))
         self.wait = np.where(self.offered, self.leave - self.enqueue, np.nan)
         self.resolved = self.answered & flags(frame["resolved"])
         # Answered with no resolution recorded (e.g. a queue whose reasons model none).

@@ -2,7 +2,8 @@
 
 In-house agents cost their group's loaded hourly rate for every on-duty hour (breaks are
 paid); vendors charge per handled contact, per handled minute and per staffed hour, as
-their contract says (settings.costs.partners). Labour is not attributable to a queue or a
+their contract says (settings.costs.partners); telephony is billed for the time the
+customer is connected (`connected_s`). Labour is not attributable to a queue or a
 channel (agents serve several), so cost KPIs cannot be grouped by those keys.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.kpis.context import Context, flags, ratio
+from sim.kpis.context import ContactArrays, Context, flags, ratio
 from sim.kpis.settings import CostRates
 from sim.log_schema import IN_HOUSE
 
@@ -26,13 +27,28 @@ def cost_kpis(ctx: Context) -> dict:
     charge = per_contact + per_minute * (c.handle + c.wrap) / 60.0
     vendor_cost = g.total(charge, c.answered & vendor)
     phone = flags(c.frame["channel"].isin(list(rates.telephony_channels)))
-    # a transferred segment starts at its enqueue: its IVR time was billed on segment 1;
-    # a callback's line is open only from the agent's call (the customer hung up to wait)
-    connected_from = np.where((c.segment > 1) & ~np.isnan(c.enqueue), c.enqueue, c.arrival)
-    connected_from = np.where(c.callback & ~np.isnan(c.answer), c.answer, connected_from)
-    telephony = g.total((c.end - connected_from) / 60.0 * rates.telephony_per_minute, phone)
+    telephony = g.total(connected_s(c) / 60.0 * rates.telephony_per_minute, phone)
     total = labour + vendor_cost + telephony
     return {"total_cost": total, "cost_per_contact": ratio(total, g.count(c.answered))}
+
+
+def connected_s(c: ContactArrays) -> np.ndarray:
+    """Seconds each row's customer is on the line, the time a carrier bills.
+
+    From arrival (the IVR included) to the end of talk (answered: answer_s + handle_s, not
+    the agent's wrap-up after the customer hung up), to the hang-up (abandoned), or to the
+    end (self-served: the IVR session). Unserved and no_answer rows pay their IVR only
+    (arrival to enqueue). A transfer segment starts at its enqueue (segment 1 paid the
+    IVR); a callback starts at the agent's reaching call (the customer hung up to wait).
+    """
+    outcome = c.frame["outcome"]  # outbound calls are billed the same way
+    answered = flags(outcome == "answered")
+    start = np.where((c.segment > 1) & ~np.isnan(c.enqueue), c.enqueue, c.arrival)
+    start = np.where(c.callback & answered, c.answer, start)
+    stop = np.select([answered, flags(outcome == "abandoned"),
+                      flags(outcome.isin(["unserved", "no_answer"]))],
+                     [c.answer + c.handle, c.abandon, c.enqueue], c.end)
+    return stop - start
 
 
 def _labour_cost(ctx: Context, rates: CostRates) -> np.ndarray:

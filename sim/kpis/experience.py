@@ -57,7 +57,8 @@ def contact_mix_kpis(ctx: Context) -> dict:
 
 
 def optional_column_kpis(ctx: Context) -> dict:
-    """retention_rate, qa_score, conversion_rate: only from columns the log carries."""
+    """retention_rate, qa_score, conversion_rate, outbound_calls_per_hour: only from
+    columns the log carries."""
     c, g = ctx.contacts, ctx.grouping
     out = {}
     churned = c.optional("churned")
@@ -76,4 +77,6 @@ def optional_column_kpis(ctx: Context) -> dict:
         recorded = c.answered | (c.outbound & flags(c.frame["outcome"] == "answered"))
         recorded &= flags(converted.notna())
         out["conversion_rate"] = ratio(g.count(recorded & flags(converted)), g.count(recorded))
+    if "direction" in c.frame.columns:
+        out["outbound_calls_per_hour"] = ratio(g.count(c.outbound), ctx.staffed_hours)
     return out

@@ -152,7 +152,7 @@ def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: pd.DataFrame,
     )
     time_codes = _time_codes(arrival, interval_s, None)
     code = grouping._combine(np.arange(len(contacts)), "contacts", time_codes)
-    observed = np.full(grouping.n, _observed_s(keys, interval_s, n_intervals, n_days))
+    observed = _observed_s(keys, sizes, interval_s, n_intervals)
     object.__setattr__(grouping, "contact_code", code)
     object.__setattr__(grouping, "observed_s", observed)
     return grouping
@@ -188,12 +188,15 @@ def _index(keys, levels) -> pd.Index:
     return pd.MultiIndex.from_product(levels, names=list(keys))
 
 
-def _observed_s(keys, interval_s: float, n_intervals: int, n_days: int) -> float:
-    keys = set(keys)
-    if "interval" in keys or {"day", "interval_of_day"} <= keys:
-        return interval_s
-    if "day" in keys:
-        return DAY_S
-    if "interval_of_day" in keys:
-        return interval_s * n_days
-    return interval_s * n_intervals
+def _observed_s(keys, sizes, interval_s: float, n_intervals: int) -> np.ndarray:
+    """Seconds of the log's span inside each group, for time averages: a day the log only
+    partly covers, or a slot of the day some days lack, counts only what the log spans, so
+    grouped figures agree with the overall one. Label keys do not narrow the span."""
+    codes = _time_codes(np.arange(n_intervals) * interval_s, interval_s, None)
+    flat = np.zeros(n_intervals, dtype=np.int64)
+    for key, size in zip(keys, sizes):
+        if key in TIME_KEYS:
+            flat = flat * size + codes[key]
+    shape = [size if key in TIME_KEYS else 1 for key, size in zip(keys, sizes)]
+    per_time = np.bincount(flat, minlength=int(np.prod(shape))) * interval_s
+    return np.broadcast_to(per_time.reshape(shape), sizes).ravel().astype(float)

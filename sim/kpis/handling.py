@@ -33,5 +33,4 @@ def handling_kpis(ctx: Context) -> dict:
             g.count(resolved_issue, issues.code)),
         "transfer_rate": ratio(g.count(level1 & c.transferred), level1_n),
         "transfer_rate_by_destination": {to: ratio(n, level1_n) for to, n in transfers.items()},
-        "outbound_calls_per_hour": ratio(g.count(c.outbound), staffed_h),
     }

@@ -28,7 +28,6 @@ class IssueTable:
         issue_of = np.cumsum(starts) - 1  # issue number of each sorted row
         first = order[starts]
         n = len(first)
-        self.first_row = first
         self.code = grouping.contact_code[first]  # group of the issue's first contact
         self.customer_id = c.customer_id[first]
 

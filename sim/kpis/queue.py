@@ -43,6 +43,9 @@ def queue_kpis(ctx: Context) -> dict:
     rows = np.flatnonzero(live)
     waits = g.spells(c.enqueue[rows], c.leave[rows], "contacts", rows)
     queued_s = np.bincount(waits.code, weights=waits.seconds, minlength=g.n)
+    # no live row arrived in the group nor waited in it: no data (e.g. an e-mail-only
+    # channel), not an empty queue
+    seen = (offered_n > 0) | (np.bincount(waits.code, minlength=g.n) > 0)
     return {
         "service_level": ratio(within_t_n, sl_denominator),
         "asa": ratio(g.total(c.wait, answered), answered_n),
@@ -50,7 +53,7 @@ def queue_kpis(ctx: Context) -> dict:
         "abandon_rate": abandon_rate,
         "answer_rate": ratio(answered_n, offered_n),
         "max_wait": g.maximum(c.wait, live),
-        "queue_len": queued_s / g.observed_s,
+        "queue_len": np.where(seen, ratio(queued_s, g.observed_s), np.nan),
         **first_response_kpis(ctx),
     }
 

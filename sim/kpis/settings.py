@@ -6,6 +6,10 @@ are comparable and a worker process can receive the settings as they are.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from sim.errors import InputError
@@ -30,6 +34,35 @@ def _require(ok: bool, name: str, value, rule: str) -> None:
         raise InputError(f"{name}: {value!r} {rule}")
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_types(obj, where: str) -> None:
+    """Check every field against the type of its default, so a settings file's "4" or 5
+    is refused by name instead of crashing a comparison later; lists become tuples."""
+    for f in fields(obj):
+        value, name = getattr(obj, f.name), f"{where}{f.name}"
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        if default is None:
+            continue  # optional; checked where it is read
+        if isinstance(default, bool):
+            _require(isinstance(value, bool), name, value, "must be true or false")
+        elif isinstance(default, float):
+            _require(_is_number(value), name, value, "must be a number")
+        elif isinstance(default, str):
+            _require(isinstance(value, str), name, value, "must be a text")
+        elif isinstance(default, tuple):
+            _require(isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value),
+                     name, value, "must be a list of channel names")
+            object.__setattr__(obj, f.name, tuple(value))
+        elif isinstance(default, dict):
+            _require(isinstance(value, Mapping), name, value, "must be a table")
+        else:
+            _require(isinstance(value, type(default)), name, value,
+                     f"must be a {type(default).__name__} (a table in a settings file)")
+
+
 @dataclass(frozen=True)
 class PartnerRates:
     """What an outsourcing vendor charges; the three charges add up."""
@@ -37,6 +70,9 @@ class PartnerRates:
     per_handled_contact: float = 0.0
     per_handled_minute: float = 0.0  # minutes of handle + after-contact work
     per_staffed_hour: float = 25.0  # hours on duty (every state but offline)
+
+    def __post_init__(self):
+        _check_types(self, "partner.")
 
 
 @dataclass(frozen=True)
@@ -48,10 +84,14 @@ class CostRates:
     hourly_by_group: dict[str, float] = field(default_factory=dict)
     partner_default: PartnerRates = PartnerRates()  # vendors not in `partners`
     partners: dict[str, PartnerRates] = field(default_factory=dict)
-    telephony_per_minute: float = 0.01  # per minute a phone contact is in the system
+    telephony_per_minute: float = 0.01  # per minute a phone customer is connected
     telephony_channels: tuple[str, ...] = ("phone",)
 
     def __post_init__(self):
+        _check_types(self, "costs.")
+        for name, partner in self.partners.items():
+            _require(isinstance(partner, PartnerRates), f"costs.partners.{name}", partner,
+                     "must be a PartnerRates (a table of charges in a settings file)")
         rates = {"in_house_hourly": self.in_house_hourly,
                  "telephony_per_minute": self.telephony_per_minute}
         rates |= {f"hourly_by_group.{k}": v for k, v in self.hourly_by_group.items()}
@@ -59,13 +99,37 @@ class CostRates:
                               **{f"partners.{k}": v for k, v in self.partners.items()}}.items():
             rates |= {f"{name}.{f.name}": getattr(partner, f.name) for f in fields(partner)}
         for name, value in rates.items():
-            _require(isinstance(value, (int, float)) and value >= 0, f"costs.{name}", value,
+            _require(_is_number(value) and value >= 0, f"costs.{name}", value,
                      "a rate must be a number >= 0")
+
+    @classmethod
+    def from_dict(cls, table: Mapping, where: str = "costs") -> CostRates:
+        """Rates from a [costs] table (nested tables for partner_default and partners)."""
+        _require(isinstance(table, Mapping), where, table, "must be a table")
+        _known(table, cls, where)
+        table = dict(table)
+        if "partner_default" in table:
+            table["partner_default"] = _partner(table["partner_default"],
+                                                f"{where}.partner_default")
+        if "partners" in table:
+            _require(isinstance(table["partners"], Mapping), f"{where}.partners",
+                     table["partners"], "must be a table of vendor tables")
+            table["partners"] = {k: _partner(v, f"{where}.partners.{k}")
+                                 for k, v in table["partners"].items()}
+        return cls(**table)
 
 
 @dataclass(frozen=True)
 class KpiSettings:
-    """How to score a log. Times in seconds; every default is the common industry choice."""
+    """How to score a log. Times in seconds; every default is the common industry choice.
+
+    Cost rates come in one of two forms. `costs` is a complete CostRates, used as it is.
+    `cost_table` is a [costs] table of only the keys a person set (from_dict keeps the
+    file's): on a log that carries its own rates (a simulated scenario's), those keys are
+    laid over the log's, key by key at every level, instead of replacing them all; on a
+    log without rates they are laid over the defaults. When cost_table is set, `costs` is
+    built from it.
+    """
 
     sl_threshold_s: float = 20.0  # service level: answered within this wait (inclusive)
     sl_variant: str = "answered_within_t_over_offered_minus_short_abandons"
@@ -78,12 +142,13 @@ class KpiSettings:
     ces_higher_is_easier: bool = True
     async_channels: tuple[str, ...] = ("email", "ticket", "messaging")  # scored by FRT, not SL
     costs: CostRates = CostRates()
+    cost_table: Mapping | None = None  # the [costs] keys given; see the class docstring
 
     def __post_init__(self):
+        _check_types(self, "")
         for name in ("sl_threshold_s", "short_abandon_s", "recontact_window_s"):
             value = getattr(self, name)
-            _require(isinstance(value, (int, float)) and value >= 0, name, value,
-                     "must be a number >= 0")
+            _require(value >= 0, name, value, "must be a number >= 0")
         _require(self.sl_variant in SL_VARIANTS, "sl_variant", self.sl_variant,
                  f"must be one of {', '.join(SL_VARIANTS)}")
         _require(self.abandon_variant in ABANDON_VARIANTS, "abandon_variant",
@@ -92,8 +157,13 @@ class KpiSettings:
                  self.csat_satisfied_min, "must lie on the 1-5 CSAT scale")
         _require(self.ces_min < self.ces_max, "ces_max", self.ces_max,
                  f"must be above ces_min ({self.ces_min})")
-        _require(not isinstance(self.async_channels, str), "async_channels",
-                 self.async_channels, "must be a list of channel names")
+        if self.cost_table is not None:
+            built = CostRates.from_dict(self.cost_table)
+            table = copy.deepcopy(dict(self.cost_table))  # the caller's dict may change later
+            _require(self.costs in (CostRates(), built), "costs", self.costs,
+                     "cannot be given together with a different cost_table (give one)")
+            object.__setattr__(self, "cost_table", table)
+            object.__setattr__(self, "costs", built)
 
     def variant(self, kpi_id: str) -> str:
         """The definition variant used for `kpi_id` under these settings ('' if fixed)."""
@@ -107,7 +177,7 @@ class KpiSettings:
             "abandon_rate": f"{self.abandon_variant}: {ABANDON_VARIANTS[self.abandon_variant]} "
             f"({grace}; {live})",
             "answer_rate": live, "asa": live, "avg_wait_all": live, "max_wait": live,
-            "queue_len": f"{live}; time-average over the group's time span",
+            "queue_len": f"{live}; time-average over the group's part of the log's span",
             "fcr": window, "recontact_rate": window,
             "csat": f"share of responses >= {self.csat_satisfied_min:g} on 1-5",
             "csat_mean": "mean on 1-5",
@@ -117,43 +187,60 @@ class KpiSettings:
         }.get(kpi_id, "")
 
     @classmethod
-    def from_dict(cls, data: dict) -> KpiSettings:
-        """Build settings from a parsed TOML table; unknown keys are errors, not ignored."""
+    def from_dict(cls, data: Mapping) -> KpiSettings:
+        """Build settings from a parsed TOML table; unknown keys are errors, not ignored.
+
+        The [costs] table is kept as `cost_table`, so it overlays a log's own rates.
+        """
+        _require(isinstance(data, Mapping), "kpi settings", data, "must be a table")
+        _known(data, cls, "kpi settings", exclude=("cost_table",))
         data = dict(data)
-        costs = data.pop("costs", {})
-        _known(data, cls, "kpi settings")
-        _known(costs, CostRates, "costs")
-        costs = dict(costs)
-        if "partner_default" in costs:
-            costs["partner_default"] = _partner(costs["partner_default"], "costs.partner_default")
-        if "partners" in costs:
-            costs["partners"] = {k: _partner(v, f"costs.partners.{k}")
-                                 for k, v in costs["partners"].items()}
-        if "telephony_channels" in costs:
-            costs["telephony_channels"] = tuple(costs["telephony_channels"])
-        if "async_channels" in data:
-            data["async_channels"] = tuple(data["async_channels"])
-        return cls(**data, costs=CostRates(**costs))
+        if "costs" in data:
+            data["cost_table"] = data.pop("costs")
+        return cls(**data)
 
 
 LOG_COSTS = "costs"  # meta.extra key: cost rates the log's source knows (a scenario's)
 
 
 def with_log_costs(settings: KpiSettings, extra: dict) -> KpiSettings:
-    """`settings` with the log's own cost rates, if it carries some and the settings keep
-    the placeholder defaults: a simulated log brings its scenario's rates and prices."""
-    if LOG_COSTS not in extra or settings.costs != CostRates():
+    """`settings` with the log's own cost rates under the keys the settings give.
+
+    A simulated log brings its scenario's rates; a settings file's [costs] keys win over
+    them one by one. A complete CostRates given in Python (no cost_table) is used as is.
+    """
+    if LOG_COSTS not in extra:
         return settings
-    return replace(settings, costs=KpiSettings.from_dict({"costs": extra[LOG_COSTS]}).costs)
+    if settings.cost_table is None and settings.costs != CostRates():
+        return settings
+    table = overlay(extra[LOG_COSTS], settings.cost_table or {})
+    return replace(settings, costs=CostRates(), cost_table=table)
 
 
-def _partner(table: dict, where: str) -> PartnerRates:
+def overlay(base: Mapping, top: Mapping) -> dict:
+    """`base` with `top` laid over it: nested tables merge key by key, `top` wins."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = overlay(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _partner(table, where: str) -> PartnerRates:
+    _require(isinstance(table, Mapping), where, table,
+             "must be a table of charges (per_handled_contact, per_handled_minute, "
+             "per_staffed_hour)")
     _known(table, PartnerRates, where)
-    return PartnerRates(**table)
+    try:
+        return PartnerRates(**table)
+    except InputError as err:  # name the vendor, not just the charge
+        raise InputError(str(err).replace("partner.", f"{where}.", 1)) from None
 
 
-def _known(table: dict, cls: type, where: str) -> None:
-    allowed = {f.name for f in fields(cls)}
+def _known(table: Mapping, cls: type, where: str, exclude: tuple[str, ...] = ()) -> None:
+    allowed = {f.name for f in fields(cls)} - set(exclude)
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise InputError(f"{where}: unknown key(s) {', '.join(unknown)} "

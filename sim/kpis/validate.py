@@ -38,7 +38,8 @@ def contact_violations(contacts: pd.DataFrame,
     known = outcome.isin(list(OUTCOMES)).to_numpy()
     answered = (outcome == "answered").to_numpy(dtype=bool, na_value=False)
     abandoned = (outcome == "abandoned").to_numpy(dtype=bool, na_value=False)
-    queued = answered | abandoned | (outcome == "unserved").to_numpy(dtype=bool, na_value=False)
+    queued = answered | abandoned | outcome.isin(["unserved", "no_answer"]).to_numpy(
+        dtype=bool, na_value=False)
     nan = {name: np.isnan(values) for name, values in col.items()}
     rules = [
         ("outcome", ~known, outcome, f"must be one of {', '.join(OUTCOMES)}"),
@@ -50,7 +51,7 @@ def contact_violations(contacts: pd.DataFrame,
         ("enqueue_s", col["enqueue_s"] < col["arrival_s"], col["enqueue_s"],
          "must be >= arrival_s"),
         ("enqueue_s", queued & nan["enqueue_s"], col["enqueue_s"],
-         "must be set when outcome is answered, abandoned or unserved"),
+         "must be set when outcome is answered, abandoned, unserved or no_answer"),
         ("answer_s", col["answer_s"] < col["enqueue_s"], col["answer_s"], "must be >= enqueue_s"),
         ("answer_s", answered & nan["answer_s"], col["answer_s"],
          "must be set when outcome is answered"),
@@ -72,7 +73,22 @@ def contact_violations(contacts: pd.DataFrame,
         ("contact_id", contacts["contact_id"].duplicated().to_numpy(), contacts["contact_id"],
          "must be unique"),
     ]
+    if "direction" in contacts.columns:
+        way = direction(contacts["direction"])
+        rules.append(("direction", ~np.isin(way, ["inbound", "outbound", ""]),
+                      contacts["direction"], "must be inbound or outbound (any case)"))
     return _broken("contacts", rules)
+
+
+def direction(values: pd.Series) -> np.ndarray:
+    """'inbound' / 'outbound' as written in any case and spacing ('' if missing).
+
+    Dialers write "Outbound" or " OUTBOUND"; normalising the few distinct labels, not
+    every row, keeps this cheap on millions of rows.
+    """
+    codes, uniques = pd.factorize(values)
+    labels = np.array([str(u).strip().lower() for u in uniques] + [""], dtype=object)
+    return labels[codes]  # code -1 (missing) takes the last entry
 
 
 def agent_state_violations(states: pd.DataFrame) -> list[Violation]:
@@ -84,8 +100,35 @@ def agent_state_violations(states: pd.DataFrame) -> list[Violation]:
         ("start_s", ~np.isfinite(start) | (start < 0), start, "must be a finite number >= 0"),
         ("end_s", ~np.isfinite(end), end, "must be a finite number"),
         ("end_s", end < start, end, "end before start: end_s must be >= start_s"),
+        _overlaps(states["agent_id"], start, end),
     ]
     return _broken("agent_states", rules)
+
+
+OVERLAP_TOLERANCE_S = 1e-3  # spells laid end to end by float sums may touch with noise
+
+
+def _overlaps(agent_id: pd.Series, start: np.ndarray, end: np.ndarray) -> tuple:
+    """Spells that start before the agent's previous spell (by start) ends: an agent is in
+    one state at a time, and overlapping spells would count the same seconds twice. Any
+    overlap shows between two neighbours in start order, so one comparison finds it.
+    Logs usually list each agent's spells together and in time order; the sort, the
+    costly part on millions of spells, is skipped then."""
+    agent = pd.factorize(agent_id)[0]  # codes in order of first appearance
+    in_order = np.all(agent[1:] >= agent[:-1]) and np.all(
+        (agent[1:] != agent[:-1]) | (start[1:] >= start[:-1]))
+    order = np.arange(len(agent)) if in_order else np.lexsort((end, start, agent))
+    same = (agent[order][1:] == agent[order][:-1]) & (agent[order][1:] >= 0)  # -1: no id
+    clash = same & (start[order][1:] < end[order][:-1] - OVERLAP_TOLERANCE_S)
+    bad = np.zeros(len(start), dtype=bool)
+    bad[order[1:][clash]] = True
+    rule = "spells of one agent must not overlap"
+    if clash.any():  # name the first bad row, as `describe` does, and the row it overlaps
+        k = np.argmin(order[1:][clash])
+        row, earlier = order[1:][clash][k], order[:-1][clash][k]
+        rule += (f" (agent {agent_id.iloc[row]!r}: row {row + 1} starts before row "
+                 f"{earlier + 1} ends at {end[earlier]:g})")
+    return ("start_s", bad, start, rule)
 
 
 def check_log(contacts: pd.DataFrame, states: pd.DataFrame,
