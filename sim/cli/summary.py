@@ -42,8 +42,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    settings = KpiSettings(sl_threshold_s=args.sl_threshold)  # refuse bad options before the run
     scenario, log = simulate_file(args)
-    settings = KpiSettings(sl_threshold_s=args.sl_threshold)
     overall = score(log, settings)
     by_queue = score_by(log, "queue", settings)
     print(f"{scenario.name} — seed {log.meta.seed}, {scenario.horizon.days} day(s), "
