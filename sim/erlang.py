@@ -34,6 +34,9 @@ from sim.erlang_a import erlang_a_measures
 from sim.errors import InputError
 
 MEASURE_NAMES = ("p_wait", "p_abandon", "service_level", "asa_s", "occupancy")
+# Beyond this patience / AHT ratio Erlang A's quadrature loses accuracy when the load
+# exceeds the agents (see sim/erlang_a.py); no real caller waits a million handle times.
+MAX_PATIENCE_AHT = 1e6
 
 # Below this log P(X = N), P(X <= N) may underflow and is summed directly instead.
 _LOG_PMF_SERIES = -500.0
@@ -79,12 +82,15 @@ def non_negative(name: str, value) -> np.ndarray:
 
 
 def agent_count(name: str, value) -> np.ndarray:
-    return checked(name, value, lambda v: (v >= 1) & (v == np.floor(v)), "a whole number >= 1")
+    return checked(name, value, lambda v: (v >= 1) & np.isfinite(v) & (v == np.floor(v)),
+                   "a whole number >= 1")
 
 
 def load_erlangs(calls_per_hour, aht_s) -> np.ndarray:
     """Offered load a = arrival rate x mean handle time, in Erlangs."""
-    return non_negative("calls_per_hour", calls_per_hour) / 3600.0 * positive("aht_s", aht_s)
+    calls, aht = non_negative("calls_per_hour", calls_per_hour), positive("aht_s", aht_s)
+    _flat(calls, aht)  # one shape, or a clear error
+    return calls / 3600.0 * aht
 
 
 def log_erlang_b(load_erl: np.ndarray, agents: np.ndarray) -> np.ndarray:
@@ -111,10 +117,21 @@ def log_erlang_b(load_erl: np.ndarray, agents: np.ndarray) -> np.ndarray:
     return log_pmf - log_cdf
 
 
+def broadcast_shape(*arrays) -> tuple[int, ...]:
+    """The common shape of the inputs, or an InputError saying which shapes clash."""
+    try:
+        return np.broadcast_shapes(*(np.shape(a) for a in arrays))
+    except ValueError:
+        shapes = " and ".join(str(np.shape(a)) for a in arrays)
+        raise InputError(f"inputs: shapes {shapes} do not match; give one value per interval "
+                         "or a single value") from None
+
+
 def _flat(*arrays) -> tuple[tuple[int, ...], list[np.ndarray]]:
     """Broadcast shape and the arrays broadcast to it, flattened (copies, safe to write)."""
-    arrays = np.broadcast_arrays(*arrays)
-    return arrays[0].shape, [np.array(x, dtype=float).ravel() for x in arrays]
+    shape = broadcast_shape(*arrays)
+    arrays = [np.broadcast_to(a, shape) for a in arrays]
+    return shape, [np.array(x, dtype=float).ravel() for x in arrays]
 
 
 def erlang_b(load_erl, agents) -> np.ndarray:
@@ -152,6 +169,9 @@ def measures(calls_per_hour, aht_s, agents, threshold_s, patience_s=None) -> Mea
     t = non_negative("threshold_s", threshold_s)
     p = None if patience_s is None else positive("patience_s", patience_s)
     shape, (a, aht, n, t, *rest) = _flat(a, aht, n, t, *([] if p is None else [p]))
+    if p is not None and np.any((rest[0] > MAX_PATIENCE_AHT * aht) & (a >= n)):
+        raise InputError(f"patience_s: more than {MAX_PATIENCE_AHT:g} x aht_s in an overloaded interval "
+                         "(load >= agents) is beyond Erlang A's accuracy; leave patience out (Erlang C)")
     if p is None:
         result = _erlang_c_measures(a, aht, n, t)
     else:

@@ -34,6 +34,8 @@ def read_forecast(path: str | os.PathLike, interval_min: float | None = None) ->
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
     except FileNotFoundError:
         raise InputError(f"forecast: {path} does not exist") from None
+    except OSError as err:
+        raise InputError(f"forecast: {path} cannot be read ({err.strerror})") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(f"forecast: {path} is not a readable CSV ({err})") from None
     missing = [c for c in REQUIRED if c not in raw.columns]
@@ -154,6 +156,18 @@ def _interval_s(frame: pd.DataFrame, interval_min, rows, problems) -> float:
         positive = gaps[gaps > 0]
         if positive.size:
             spacings[queue] = positive.min()
+            length_s = interval_min * 60.0 if interval_min is not None else positive.min()
+            # Every row is sized as one interval: a gap may skip whole intervals (rows left
+            # out), never cut one (08:00, 08:30, 09:00, 09:15 mixes 30 and 15 min).
+            multiples = gaps[gaps > 0] / length_s
+            values, counts = np.unique(positive, return_counts=True)
+            if (np.abs(multiples - np.round(multiples)) > 1e-9).any() or (
+                    interval_min is None and values[counts.argmax()] != length_s):
+                problems.append("interval_start: rows are "
+                                + ", ".join(f"{v / 60:g}" for v in values) + " min apart"
+                                + (f" in queue {queue!r}" if queue else "")
+                                + "; every row must be one interval of a single length "
+                                "(give --interval-min if rows were left out)")
     if interval_min is not None:
         interval_s = interval_min * 60.0
         for queue, spacing in spacings.items():

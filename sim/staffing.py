@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.erlang import MEASURE_NAMES, Measures, checked, load_erlangs, measures, positive
+from sim.erlang import (MEASURE_NAMES, Measures, broadcast_shape, checked, load_erlangs, measures,
+                        positive)
 from sim.errors import InputError
 
 MAX_AGENTS = 1_000_000
@@ -46,26 +47,38 @@ class Targets:
             raise InputError(
                 "targets: none given; set a service level, ASA, abandonment or occupancy"
             )
+        if self.service_level is not None and self.threshold_s is None:
+            raise InputError("threshold_s: missing; a service-level target needs one")
+        rules = {  # field: (name in messages, acceptable, rule)
+            "threshold_s": ("threshold_s", lambda v: (v >= 0) & np.isfinite(v), ">= 0"),
+            "service_level": ("target_sl", lambda v: (v > 0) & (v < 1),
+                              "in (0, 1): a share, and 1 (every call answered within the "
+                              "threshold) is unreachable with any number of agents"),
+            "asa_s": ("target_asa_s", lambda v: (v > 0) & np.isfinite(v), "> 0: some calls always wait"),
+            "max_abandon": ("max_abandon", lambda v: (v > 0) & (v < 1),
+                            "in (0, 1): some callers always abandon"),
+            "max_occupancy": ("max_occupancy", lambda v: (v > 0) & (v <= 1), "in (0, 1]"),
+        }
+        for field_name, (name, ok, rule) in rules.items():
+            value = getattr(self, field_name)
+            if value is None:
+                continue
+            if np.ndim(value) != 0:
+                raise InputError(f"{name}: {value!r} is not a single number")
+            # Keep the checked float, so a text like "0.8" cannot reach the comparisons.
+            object.__setattr__(self, field_name, float(checked(name, value, ok, rule)))
+
+    def describe(self) -> str:
+        parts = []
         if self.service_level is not None:
-            if self.threshold_s is None:
-                raise InputError("threshold_s: missing; a service-level target needs one")
-            checked("threshold_s", self.threshold_s, lambda v: (v >= 0) & np.isfinite(v), ">= 0")
-            checked(
-                "target_sl",
-                self.service_level,
-                lambda v: (v > 0) & (v < 1),
-                "in (0, 1): a share, and 1 (every call answered within the threshold) "
-                "is unreachable with any number of agents",
-            )
+            parts.append(f"service level {self.service_level:g} within {self.threshold_s:g} s")
         if self.asa_s is not None:
-            checked("target_asa_s", self.asa_s, lambda v: (v > 0) & np.isfinite(v),
-                    "> 0: some calls always wait")
+            parts.append(f"ASA <= {self.asa_s:g} s")
         if self.max_abandon is not None:
-            checked("max_abandon", self.max_abandon, lambda v: (v > 0) & (v < 1),
-                    "in (0, 1): some callers always abandon")
+            parts.append(f"abandonment <= {self.max_abandon:g}")
         if self.max_occupancy is not None:
-            checked("max_occupancy", self.max_occupancy, lambda v: (v > 0) & (v <= 1),
-                    "in (0, 1]")
+            parts.append(f"occupancy <= {self.max_occupancy:g}")
+        return ", ".join(parts)
 
     def met(self, m: Measures) -> np.ndarray:
         ok = np.ones(np.shape(m.p_wait), dtype=bool)
@@ -81,7 +94,7 @@ class Targets:
 
 
 def _concurrency(value) -> np.ndarray:
-    return checked("concurrency", value, lambda v: (v >= 1) & (v == np.floor(v)),
+    return checked("concurrency", value, lambda v: (v >= 1) & np.isfinite(v) & (v == np.floor(v)),
                    "a whole number >= 1")
 
 
@@ -93,10 +106,18 @@ def measures_at(calls_per_hour, aht_s, agents, targets: Targets, patience_s=None
     Intervals with no agents (0 staffed, so 0 calls) report nothing waiting: p_wait 0,
     service_level 1, asa_s 0, occupancy 0.
     """
-    n = np.asarray(agents, dtype=float) * _concurrency(concurrency)
+    agents = checked("agents", agents, lambda v: (v >= 0) & np.isfinite(v) & (v == np.floor(v)),
+                     "a whole number >= 0")
+    n = agents * _concurrency(concurrency)
     threshold = 0.0 if targets.threshold_s is None else targets.threshold_s
-    shape = np.broadcast_shapes(np.shape(calls_per_hour), np.shape(aht_s), n.shape)
+    shape = broadcast_shape(calls_per_hour, aht_s, n)
     staffed = np.broadcast_to(n, shape) > 0
+    unstaffed_calls = ~staffed & (np.broadcast_to(np.asarray(calls_per_hour, dtype=float), shape) > 0)
+    if unstaffed_calls.any():
+        where = tuple(int(i) for i in np.argwhere(unstaffed_calls)[0])
+        raise InputError(f"agents: 0 where calls arrive (interval {where if len(where) > 1 else where[0]}"
+                         "): nobody would answer them" if where else
+                         "agents: 0 while calls arrive: nobody would answer them")
     out = Measures(*(np.zeros(shape) for _ in MEASURE_NAMES))
     out.service_level[...] = 1.0
     if staffed.any():
@@ -125,7 +146,7 @@ def required_agents(calls_per_hour, aht_s, targets: Targets, patience_s=None,
     aht = positive("aht_s", aht_s)
     if patience_s is not None:
         positive("patience_s", patience_s)
-    shape = np.broadcast_shapes(load.shape, aht.shape, np.shape(patience_s), k.shape)
+    shape = broadcast_shape(load, aht, patience_s, k)
     load, aht, k = (np.broadcast_to(x, shape).ravel() for x in (load, aht, k))
     patience = None if patience_s is None else np.broadcast_to(patience_s, shape).ravel()
 
@@ -143,8 +164,9 @@ def required_agents(calls_per_hour, aht_s, targets: Targets, patience_s=None,
     while todo.size:  # gallop: double the step until the candidate is feasible
         if (hi[todo] > MAX_AGENTS).any():
             interval = int(todo[hi[todo] > MAX_AGENTS][0])
-            raise InputError(f"targets: unreachable with up to {MAX_AGENTS:,} agents in "
-                             f"interval {interval}; check the volume and AHT units")
+            raise InputError(f"targets: {targets.describe()} unreachable with up to {MAX_AGENTS:,} "
+                             f"agents in interval {interval} (load {load[interval]:.4g} Erlangs); "
+                             "check the targets, and the volume and AHT units")
         ok = feasible(todo, hi[todo])
         bad = todo[~ok]
         lo[bad], hi[bad] = hi[bad], hi[bad] + step[bad]

@@ -119,3 +119,14 @@ def test_staff_from_a_scenario_sizes_each_queue_for_its_expected_arrivals(capsys
     status, _, err = run(capsys, "staff", "--scenario", "nowhere.toml", "--target-sl", "0.8",
                          "--threshold-s", "20")
     assert status == 2 and "nowhere.toml: cannot be read" in err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--calls-per-hour", "200", "--aht-s", "180", "--csv"], "--csv: applies to a table"),
+    (["--forecast", EXAMPLE, "--json"], "--json: applies to one interval"),
+    (["--forecast", EXAMPLE, "--aht-s", "100"], "--aht-s: applies to --calls-per-hour"),
+    (["--calls-per-hour", "200", "--aht-s", "180", "--fte-hours-per-day", "0"], "fte-hours-per-day: 0 is not"),
+])
+def test_staff_options_that_do_not_apply_are_refused(capsys, extra, message):
+    status, _, err = run(capsys, "staff", *extra, "--target-sl", "0.8", "--threshold-s", "20")
+    assert status == 2 and message in err

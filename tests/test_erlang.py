@@ -169,3 +169,11 @@ def test_bad_input_names_field_value_and_rule(kwargs, message):
     args = {"calls_per_hour": 100, "aht_s": 180, "agents": 5, "threshold_s": 20}
     with pytest.raises(InputError, match=message.replace("[", r"\[").replace("]", r"\]")):
         measures(**{**args, **kwargs})
+
+
+def test_erlang_a_refuses_patience_beyond_its_accuracy_only_in_overload():
+    with pytest.raises(InputError, match="patience_s: more than 1e\\+06 x aht_s in an overloaded interval"):
+        measures(72000, 180, 1, 20, patience_s=1e10)  # 3,600 Erlangs on one agent
+    assert measures(1000, 300, 90, 20, patience_s=1e12).p_wait > 0  # stable: accurate, allowed
+    with pytest.raises(InputError, match="agents: inf is not a whole number >= 1"):
+        measures(200, 180, np.inf, 20)

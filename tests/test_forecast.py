@@ -89,3 +89,18 @@ def test_arrays_are_checked_per_interval():
         forecast_from_arrays([0, 900, 1800], [1, -1, np.nan], [300, 300, 300], 900)
     assert err.value.problems == ["interval 2: calls: nan is not a number",
                                   "interval 1: calls: -1 is not a finite number >= 0"]
+
+
+def test_rows_of_mixed_interval_lengths_are_refused(tmp_path):
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("interval_start,calls,aht_s\n08:00,10,200\n08:30,12,200\n09:00,11,200\n09:15,9,200\n")
+    with pytest.raises(InputError, match="rows are 15, 30 min apart; every row must be one interval"):
+        read_forecast(mixed)
+    left_out = tmp_path / "left_out.csv"  # 09:00 missing: a gap of two intervals is fine
+    left_out.write_text("interval_start,calls,aht_s\n08:00,10,200\n08:30,12,200\n09:30,11,200\n10:00,3,200\n")
+    assert (read_forecast(left_out)["interval_s"] == 1800).all()
+
+
+def test_a_forecast_path_that_cannot_be_read_is_named(tmp_path):
+    with pytest.raises(InputError, match="cannot be read"):
+        read_forecast(tmp_path)  # a directory

@@ -103,7 +103,7 @@ def test_shrinkage_turns_agents_into_scheduled_fte():
     (lambda: required_agents(-5, 300, Targets(asa_s=20)), "calls_per_hour: -5 is not >= 0"),
     (lambda: required_agents(100, 0, Targets(asa_s=20)), "aht_s: 0 is not > 0"),
     (lambda: required_agents(100, 300, Targets(max_abandon=0.05)), "max_abandon: needs"),
-    (lambda: required_agents(2e10, 300, Targets(asa_s=20)), "targets: unreachable"),
+    (lambda: required_agents(2e10, 300, Targets(asa_s=20)), "targets: ASA <= 20 s unreachable"),
 ])
 def test_invalid_or_unreachable_targets_raise(make, message):
     with pytest.raises(InputError, match=message):
@@ -140,3 +140,25 @@ def test_requirements_table_with_queues_and_empty_intervals(tmp_path):
     assert list(result.totals.index) == ["sales", "care"]
     care = result.totals.loc["care"]
     assert care["fte"] == pytest.approx(care["agent_hours"] / (8 * 2))  # two days
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: measures_at(200, 180, 0, Targets(service_level=0.8, threshold_s=20)),
+     "agents: 0 while calls arrive"),
+    (lambda: measures_at(200, 180, 2.5, Targets(service_level=0.8, threshold_s=20)),
+     "agents: 2.5 is not a whole number >= 0"),
+    (lambda: required_agents(200, 180, Targets(service_level=0.8, threshold_s=20), concurrency=np.inf),
+     "concurrency: inf is not a whole number >= 1"),
+    (lambda: Targets(service_level="x", threshold_s=20), "target_sl: 'x' is not a number"),
+    (lambda: Targets(service_level=[0.8, 0.9], threshold_s=20), "target_sl: .* is not a single number"),
+    (lambda: measures_at([200, 300], [180, 180, 180], [3, 4], Targets(asa_s=20)), "do not match"),
+    (lambda: required_agents(200, 180, Targets(max_occupancy=1e-9)),
+     r"targets: occupancy <= 1e-09 unreachable .*\(load 10 Erlangs\)"),
+])
+def test_api_inputs_are_refused_with_the_rule(call, message):
+    with pytest.raises(InputError, match=message):
+        call()
+
+
+def test_targets_keep_the_checked_number():
+    assert Targets(service_level="0.8", threshold_s="20").service_level == 0.8

@@ -49,8 +49,20 @@ def run(args: argparse.Namespace) -> int:
     targets = Targets(service_level=args.target_sl, threshold_s=args.threshold_s,
                       asa_s=args.target_asa_s, max_abandon=args.max_abandon,
                       max_occupancy=args.max_occupancy)
+    for name in ("interval_min", "fte_hours_per_day"):
+        value = getattr(args, name)
+        if value is not None and not (value > 0 and value < float("inf")):
+            raise InputError(f"{name.replace('_', '-')}: {value:g} is not a number > 0")
     if args.forecast is None and args.scenario is None:
+        for name in ("csv", "interval_min"):
+            if getattr(args, name):
+                raise InputError(f"--{name.replace('_', '-')}: applies to a table (--forecast or "
+                                 "--scenario), not to one interval")
         return _single(args, targets)
+    if args.json:
+        raise InputError("--json: applies to one interval (--calls-per-hour); use --csv for a table")
+    if args.aht_s is not None:
+        raise InputError("--aht-s: applies to --calls-per-hour; a forecast or scenario gives its own AHT")
     return _table(args, targets)
 
 
@@ -89,8 +101,9 @@ def _table(args: argparse.Namespace, targets: Targets) -> int:
         totals = result.totals.loc[queue]
         print(f"total: {totals['calls']:.0f} calls, {totals['agent_hours']:.1f} agent-hours, "
               f"{totals['scheduled_hours']:.1f} scheduled hours = {totals['fte']:.2f} FTE "
-              f"({args.fte_hours_per_day:g} h/day); SL {totals['service_level']:.1%}, ASA {totals['asa_s']:.1f} s, "
-              f"abandon {totals['p_abandon']:.1%}, occupancy {totals['occupancy']:.1%}")
+              f"({args.fte_hours_per_day:g} h/day); SL {_or_na(totals['service_level'], '{:.1%}')}, "
+              f"ASA {_or_na(totals['asa_s'], '{:.1f} s')}, abandon {_or_na(totals['p_abandon'], '{:.1%}')}, "
+              f"occupancy {_or_na(totals['occupancy'], '{:.1%}')}")
     return 0
 
 
@@ -100,3 +113,8 @@ _FORMATS = {
     "p_abandon": "{:.3f}".format, "service_level": "{:.3f}".format,
     "asa_s": "{:.1f}".format, "occupancy": "{:.3f}".format,
 }
+
+
+def _or_na(value: float, fmt: str) -> str:
+    """A queue with no calls has no service level: say n/a rather than nan%."""
+    return "n/a" if value != value else fmt.format(value)
