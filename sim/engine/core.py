@@ -191,41 +191,34 @@ class Run(AgentDuty):
             At(self.env, self.record.deadline_s[c], self._on_patience_out, c)
 
     def _on_overflow_due(self, event) -> None:
-        """Still waiting in-house after the overflow delay: move to the partner's line."""
-        c, now = event._value, event.time_s
+        self._overflow(event._value, event.time_s)
+
+    def _overflow(self, c: int, now: float) -> None:
+        """A caller still waiting in-house past the overflow delay moves to the partner's
+        line, or waits for a partner agent to come on duty."""
         record = self.record
         q = record.queue[c]
         if record.outcome[c] != WAITING or record.line[c] != q:
             return
         if record.deadline_s[c] < now:
             self._abandon(c)
-            return
-        if self._partner_on_duty(q):
-            self._move_to_partner(c, q, now)
+        elif self._partner_on_duty(q):
+            if self.live.tracked[q]:
+                self.live.left(q)
+            record.line[c] = -1  # its entry in the in-house line is now stale
+            self._route(c, self.lines.overflow_line[q], now, first_time=False)
         else:
-            self.blocked[q].append(c)  # moves when a partner agent comes on duty
-
-    def _move_to_partner(self, c: int, q: int, now: float) -> None:
-        if self.live.tracked[q]:
-            self.live.left(q, c)
-        self.record.line[c] = -1  # its entry in the in-house line is now stale
-        self._route(c, self.lines.overflow_line[q], now, first_time=False)
+            self.blocked[q].append(c)
 
     def _partner_on_duty(self, q: int) -> bool:
         return any(self.agents.on_duty[g] for g in self.lines.groups_for[self.lines.overflow_line[q]])
 
     def _partner_arrived(self, g: int, now: float) -> None:
         """Callers whose overflow delay passed while the partner was away move now."""
-        record = self.record
         for q in self.overflow_queues[g]:
-            for c in self.blocked[q]:
-                if record.outcome[c] != WAITING or record.line[c] != q:
-                    continue
-                if record.deadline_s[c] < now:
-                    self._abandon(c)
-                else:
-                    self._move_to_partner(c, q, now)
-            self.blocked[q].clear()
+            blocked, self.blocked[q] = self.blocked[q], []
+            for c in blocked:
+                self._overflow(c, now)
 
     def _on_patience_out(self, event) -> None:
         c = event._value
@@ -238,7 +231,7 @@ class Run(AgentDuty):
         record.abandon_s[c] = record.end_s[c] = record.deadline_s[c]
         line = record.line[c]
         if line >= 0 and self.live.tracked[line]:
-            self.live.left(line, c)
+            self.live.left(line)
         record.line[c] = -1
         if self.redials[record.entry_queue[c]]:
             follow_up = self.do.redial(record, c, self.hours)
@@ -372,7 +365,7 @@ class Run(AgentDuty):
                     self._abandon(c)
                     continue
                 if self.live.tracked[line]:
-                    self.live.left(line, c)
+                    self.live.left(line)
                 on_line[c] = -1
                 self._answer(c, agent, now)
                 return True

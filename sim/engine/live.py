@@ -30,16 +30,17 @@ class LiveCount:
         self.counts = [0] * len(lines)
         self.deadlines = [[] for _ in range(len(lines))]
 
-    def joined(self, line: int, c: int) -> None:
-        if self.tracked[line]:
-            self.counts[line] += 1
-            deadline = self.record.deadline_s[c]
-            if deadline < math.inf:
-                heapq.heappush(self.deadlines[line], (deadline, c))
+    # joined and left are called for tracked lines only: the event loop checks `tracked`
+    # first, so untracked lines cost it a list lookup and no call.
 
-    def left(self, line: int, c: int) -> None:
-        if line >= 0 and self.tracked[line]:
-            self.counts[line] -= 1
+    def joined(self, line: int, c: int) -> None:
+        self.counts[line] += 1
+        deadline = self.record.deadline_s[c]
+        if deadline < math.inf:
+            heapq.heappush(self.deadlines[line], (deadline, c))
+
+    def left(self, line: int) -> None:
+        self.counts[line] -= 1
 
     def count(self, line: int, now: float) -> int:
         """Callers still waiting in `line` at `now` (lines of queues with a rule that reads it)."""
