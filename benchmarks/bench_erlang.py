@@ -8,9 +8,9 @@ import time
 
 import numpy as np
 
-from sim.erlang import measures
-from sim.forecast import forecast_from_arrays
-from sim.staffing import Targets, required_agents, requirements_table
+from sim.staffing.erlang import measures
+from sim.staffing.forecast import forecast_from_arrays
+from sim.staffing.requirements import Targets, required_agents, requirements_table
 
 INTERVALS = 10_000
 PYWORKFORCE_SAMPLE = 1_000  # pyworkforce is one interval at a time; timed on a sample

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.erlang import MEASURE_NAMES, measures
+from sim.staffing.erlang import MEASURE_NAMES, measures
 
 EXAMPLE = "examples/forecast_day.csv"
 BASE = ["--calls-per-hour", "200", "--aht-s", "180"]

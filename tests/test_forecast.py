@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.errors import InputError
-from sim.forecast import forecast_from_arrays, read_forecast
+from sim.staffing.forecast import forecast_from_arrays, read_forecast
 
 COLUMNS = ["queue", "interval_start", "start_s", "interval_s", "calls", "aht_s"]
 

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from sim.erlang import measures
+from sim.staffing.erlang import measures
 from sim.errors import InputError
-from sim.forecast import read_forecast
-from sim.staffing import (Targets, measures_at, required_agents, requirements_table,
+from sim.staffing.forecast import read_forecast
+from sim.staffing.requirements import (Targets, measures_at, required_agents, requirements_table,
                           scheduled_fte)
 
 EXAMPLE = "examples/forecast_day.csv"

@@ -4,7 +4,7 @@ import argparse
 import json
 import math
 
-from sim.erlang import measures
+from sim.staffing.erlang import measures
 
 
 def register(subparsers) -> None:

@@ -4,11 +4,12 @@ import argparse
 import sys
 
 from sim.cli.erlang import print_measures
-from sim.erlang import MEASURE_NAMES
+from sim.staffing.erlang import MEASURE_NAMES
 from sim.errors import InputError
-from sim.forecast import forecast_from_scenario, read_forecast
+from sim.staffing.forecast import forecast_from_scenario, read_forecast
 from sim.scenario import load_scenario
-from sim.staffing import Targets, measures_at, requirements_table, required_agents, scheduled_fte
+from sim.staffing.requirements import (Targets, measures_at, required_agents, requirements_table,
+                                       scheduled_fte)
 
 
 def register(subparsers) -> None:

@@ -20,7 +20,7 @@ service_level = 1, asa_s = 0, occupancy = 0.
 Erlang B uses B = P(X = N) / P(X <= N) for X ~ Poisson(a), in logs so that 20,000 agents
 and 20,000 Erlangs neither overflow nor underflow; Erlang C follows from B exactly:
 C = N B / (N - a (1 - B)), and SL = 1 - C exp(-(N - a) T / AHT). Erlang A is in
-`sim.erlang_a`.
+`sim.staffing.erlang_a`.
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special, stats
 
-from sim.erlang_a import erlang_a_measures
+from sim.staffing.erlang_a import erlang_a_measures
 from sim.errors import InputError
 
 MEASURE_NAMES = ("p_wait", "p_abandon", "service_level", "asa_s", "occupancy")
 # Beyond this patience / AHT ratio Erlang A's quadrature loses accuracy when the load
-# exceeds the agents (see sim/erlang_a.py); no real caller waits a million handle times.
+# exceeds the agents (see sim/staffing/erlang_a.py); no real caller waits a million handle times.
 MAX_PATIENCE_AHT = 1e6
 
 # Below this log P(X = N), P(X <= N) may underflow and is summed directly instead.

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.erlang import (MEASURE_NAMES, Measures, broadcast_shape, checked, load_erlangs, measures,
+from sim.staffing.erlang import (MEASURE_NAMES, Measures, broadcast_shape, checked, load_erlangs, measures,
                         positive)
 from sim.errors import InputError
 
@@ -201,7 +201,7 @@ class Requirements:
 
 def requirements_table(forecast: pd.DataFrame, targets: Targets, patience_s=None,
                        shrinkage=0.0, concurrency=1, fte_hours_per_day=8.0) -> Requirements:
-    """Required agents and the measures they give, for a forecast from `sim.forecast`.
+    """Required agents and the measures they give, for a forecast from `sim.staffing.forecast`.
 
     Totals per queue: agent_hours (required agents x interval length), scheduled_hours
     (with shrinkage), fte = scheduled_hours / (fte_hours_per_day x days in the forecast),
