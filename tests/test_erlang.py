@@ -1,10 +1,12 @@
 """Erlang B/C/A measures against independent computations, a published example, properties."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from scipy import linalg
 
-from sim.erlang import erlang_b, erlang_c, measures
+from sim.staffing.erlang import erlang_b, erlang_c, measures
 from sim.errors import InputError
 
 RTOL = 1e-9
@@ -19,19 +21,23 @@ def erlang_b_recursion(load, agents):
 
 
 def birth_death(load, agents, patience_aht, threshold_aht, queue_cap=400):
-    """Measures of M/M/N(+M) solved numerically: stationary law of the truncated chain,
-    then the absorbing chain of a tagged caller (time in AHT units, service rate 1)."""
-    theta = 0.0 if patience_aht is None else 1.0 / patience_aht
-    size = agents + queue_cap + 1
-    q = np.zeros((size, size))
-    for n in range(size - 1):
-        q[n, n + 1] = load
-        q[n + 1, n] = min(n + 1, agents) + max(n + 1 - agents, 0) * theta
-    np.fill_diagonal(q, -q.sum(axis=1))
-    lhs = np.vstack([q.T, np.ones(size)])
-    pi = np.linalg.lstsq(lhs, np.r_[np.zeros(size), 1.0], rcond=None)[0]
-    sees = pi[agents:]  # arrival sees N + k busy/waiting, k = 0..cap (PASTA)
-    # Tagged caller with k ahead: k -> k-1 at N + k theta, 0 -> served at N, abandons at theta.
+    """Measures of M/M/N(+M) from the birth-death chain (time in AHT units, service rate 1).
+
+    The stationary law is the chain's product form pi_{n+1} = pi_n a / rate(n+1), summed
+    in exact rationals, so the reference carries no rounding of its own (a least-squares
+    solve of the generator lost ~1e-9 relative on some machines); the queue is cut at
+    `queue_cap` callers, whose tail is far below 1e-20 here. A tagged caller with k ahead
+    then moves k -> k-1 at N + k theta, is served from 0 at N and abandons at theta.
+    """
+    theta = Fraction(0) if patience_aht is None else 1 / Fraction(patience_aht)
+    a = Fraction(load)
+    weights = [Fraction(1)]
+    for n in range(1, agents + queue_cap + 1):
+        weights.append(weights[-1] * a / (min(n, agents) + max(n - agents, 0) * theta))
+    total = sum(weights)
+    sees = np.array([float(w / total) for w in weights[agents:]])  # N + k in system (PASTA)
+    p_wait = float(sum(weights[agents:]) / total)
+    theta = float(theta)
     k = np.arange(sees.size)
     s = np.diag(-(agents + k * theta + theta)) + np.diag(agents + k[1:] * theta, -1)
     to_served = np.zeros(sees.size)
@@ -41,7 +47,6 @@ def birth_death(load, agents, patience_aht, threshold_aht, queue_cap=400):
                                        @ to_served)
     p_served_wait = start @ linalg.solve(-s, to_served)
     wait_served = start @ linalg.solve(s @ s, to_served)  # E[V 1{served}] = a S^-2 s
-    p_wait = sees.sum()
     p_abandon = p_wait * (1 - p_served_wait)
     return {
         "p_wait": p_wait,
@@ -50,6 +55,21 @@ def birth_death(load, agents, patience_aht, threshold_aht, queue_cap=400):
         "asa_aht": p_wait * wait_served / (1 - p_abandon),
         "occupancy": load * (1 - p_abandon) / agents,
     }
+
+
+def test_erlang_c_matches_exact_rationals():
+    # The case a fresh install once failed on: 8.5 Erlangs, 10 agents. Erlang B by its
+    # recursion in rationals, then C = N B / (N - a (1 - B)) and ASA = C AHT / (N - a).
+    a, n = Fraction(17, 2), 10
+    inverse_b = Fraction(1)
+    for k in range(1, n + 1):
+        inverse_b = 1 + inverse_b * k / a
+    b = 1 / inverse_b
+    c = n * b / (n - a * (1 - b))
+    m = measures(float(a) / 240 * 3600, 240, n, 0.0)
+    assert float(m.p_wait) == pytest.approx(float(c), rel=1e-12)
+    assert float(m.asa_s) == pytest.approx(float(c * 240 / (n - a)), rel=1e-12)
+    assert float(m.asa_s) == pytest.approx(84.77780881854456, rel=1e-12)
 
 
 @pytest.mark.parametrize("load, agents", [(1.0, 1), (800.0, 1), (3.0, 10), (50.0, 40),

@@ -8,11 +8,10 @@ from sim.errors import InputError
 from sim.interaction_log import InteractionLog, read_log, write_log
 from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS
 from sim.scenario import parse_scenario
-from tests.test_scenario import minimal
 
 
 @pytest.fixture(scope="module")
-def log() -> InteractionLog:
+def log(minimal) -> InteractionLog:
     data = minimal()
     data["queues"][0]["patience"] = {"dist": "exponential", "mean_s": 60}
     data["queues"][0]["wrap"] = {"dist": "deterministic", "mean_s": 30}

@@ -12,21 +12,6 @@ from sim.scenario import load_scenario, parse_scenario, with_field
 SCENARIOS = sorted((Path(__file__).parent.parent / "scenarios").glob("*.toml"))
 
 
-def minimal(**changes) -> dict:
-    data = {
-        "name": "tiny",
-        "horizon": {"days": 1, "interval_min": 30, "open_time": "08:00", "close_time": "10:00"},
-        "queues": [{
-            "name": "sales",
-            "arrivals": {"daily_volume": 100, "profile": [1, 2, 2, 1]},
-            "handle": {"dist": "exponential", "mean_s": 300},
-        }],
-        "agent_groups": [{"name": "team", "serves": ["sales"], "staffing": [2, 3, 3, 2]}],
-    }
-    data.update(changes)
-    return data
-
-
 def problems_of(data: dict) -> list[str]:
     with pytest.raises(InputError) as caught:
         parse_scenario(data)
@@ -49,13 +34,13 @@ def test_default_scenario_is_a_realistic_day():
     assert len(peaks) == 2  # a morning and an afternoon peak
 
 
-def test_daily_volume_is_spread_by_profile():
+def test_daily_volume_is_spread_by_profile(minimal):
     scenario = parse_scenario(minimal())
     np.testing.assert_allclose(scenario.expected_arrivals(scenario.queues[0]), [[100 / 6, 100 / 3, 100 / 3, 100 / 6]])
     np.testing.assert_array_equal(scenario.staffing(scenario.agent_groups[0]), [[2, 3, 3, 2]])
 
 
-def test_one_day_tables_repeat_over_the_horizon():
+def test_one_day_tables_repeat_over_the_horizon(minimal):
     data = minimal(horizon={"days": 3, "open_time": "08:00", "close_time": "10:00"})
     data["queues"][0]["arrivals"] = {"daily_volume": [10, 20, 30]}
     scenario = parse_scenario(data)
@@ -108,14 +93,14 @@ def test_one_day_tables_repeat_over_the_horizon():
          "queues[0].wrap.weights: has 1 values, values_s has 2; they must match"),
     ],
 )
-def test_bad_values_are_refused_by_name_value_and_rule(edit, message):
+def test_bad_values_are_refused_by_name_value_and_rule(edit, message, minimal):
     data = minimal()
     edit(data)
     problems = problems_of(data)
     assert any(p.startswith(message) for p in problems), problems
 
 
-def test_every_problem_is_reported_at_once():
+def test_every_problem_is_reported_at_once(minimal):
     data = minimal()
     data["queues"][0]["arrivals"]["profile"] = [1]
     data["agent_groups"][0]["serves"] = ["sales", "nope"]
@@ -131,7 +116,7 @@ def test_bad_file_messages_name_the_file(tmp_path):
         load_scenario(tmp_path / "missing.toml")
 
 
-def test_with_field_changes_one_field_and_revalidates():
+def test_with_field_changes_one_field_and_revalidates(minimal):
     scenario = parse_scenario(minimal())
     changed = with_field(scenario, "queues[0].handle.mean_s", 240)
     assert changed.queues[0].handle.mean_s == 240 and scenario.queues[0].handle.mean_s == 300
@@ -144,6 +129,6 @@ def test_with_field_changes_one_field_and_revalidates():
         with_field(scenario, "queues[3].name", "x")
 
 
-def test_scenario_pickles():
+def test_scenario_pickles(minimal):
     scenario = parse_scenario(minimal())
     assert pickle.loads(pickle.dumps(scenario)) == scenario
