@@ -164,7 +164,11 @@ def parse_rules(data: dict, source: str = "rules") -> RosterRules:
         return RosterRules.model_validate(data)
     except ValidationError as err:
         problems = []
-        for error in err.errors():
+        errors = err.errors()
+        # A field given as a table or a list (`starts`) fails on both branches: show the
+        # list's own problem, not "should be a table".
+        specific = [e for e in errors if e["type"] != "model_type"] or errors
+        for error in specific:
             line = _describe(error)
             if line not in problems:
                 problems.append(line)
@@ -180,7 +184,9 @@ def _describe(error: dict) -> str:
             where += f"[{part}]"
         elif part[0].isalpha() and not any(c in part for c in "[-("):  # skip union branch tags
             where += f".{part}" if where else part
-    value, ctx = error.get("input"), error.get("ctx", {})
+    value = error.get("input")
+    ctx = {k: int(v) if isinstance(v, float) and v.is_integer() else v  # 24.0 -> 24, as in the docs
+           for k, v in error.get("ctx", {}).items()}
     kind = error["type"]
     if kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
