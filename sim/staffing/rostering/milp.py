@@ -47,7 +47,7 @@ class Solution:
     lower_bound: float  # LP relaxation
     solve_s: float
     status: str  # "optimal" or "time limit: best found"
-    mip_gap: float  # HiGHS's own gap at the end (0 when proven optimal)
+    solver_bound: float  # HiGHS's best bound at the end (branch and bound; >= lower_bound)
 
 
 def _layout(grid: Grid, teams: int) -> Layout:
@@ -159,5 +159,7 @@ def solve(grid: Grid, rules: RosterRules) -> Solution:
                          "offer fewer start times")
     values = np.where(integer > 0, np.round(result.x), result.x)
     status = "optimal" if result.status == 0 else "time limit: best found"
-    gap = float(getattr(result, "mip_gap", 0.0) or 0.0)
-    return Solution(values, layout, float(cost @ values), float(relaxed.fun), solve_s, status, gap)
+    objective = float(cost @ values)
+    bound = getattr(result, "mip_dual_bound", None)
+    bound = objective if result.status == 0 or bound is None else max(float(bound), float(relaxed.fun))
+    return Solution(values, layout, objective, float(relaxed.fun), solve_s, status, bound)

@@ -45,6 +45,7 @@ def summary(roster: Roster) -> dict:
         "total_cost": round(solution.objective, 4),
         "lower_bound_cost": round(solution.lower_bound, 4),
         "gap": round(roster.gap, 6),
+        "solver_bound_cost": round(solution.solver_bound, 4),
         "fte": round(roster.fte, 4),
         "head_count": int(roster.patterns["agents"].sum()),
         "status": solution.status,
@@ -94,6 +95,9 @@ def report(roster: Roster) -> str:
              if s["lower_bound_paid_hours"] is not None else f"LP lower bound cost {s['lower_bound_cost']:,.1f}")
     lines.append(f"cost {s['total_cost']:,.1f}; {bound}; gap {s['gap']:.2%}; "
                  f"{s['status']} in {s['solve_s']:.2f} s")
+    if s["status"] != "optimal":
+        lines.append(f"the solver's own bound is cost {s['solver_bound_cost']:,.1f}: the best roster "
+                     f"is at most {1 - s['solver_bound_cost'] / s['total_cost']:.2%} above the optimum")
     lines.append("")
     lines.append("working-day patterns:")
     for p in s["patterns"]:
