@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.scenario import DAY_S
-from sim.staffing.rostering.requirement import Requirement, _clock
+from sim.staffing.rostering.requirement import Requirement, clock_label
 from sim.staffing.rostering.rules import RosterRules, ShiftType
 
 
@@ -95,7 +95,7 @@ def _options(k: int, shift: ShiftType, slot_s: float) -> list[ShiftOption]:
         offsets.append(list(range(first, last + 1)))
     options = []
     for start_s in shift.start_clock_s():
-        start = _whole(start_s, slot_s, f"{where}.starts", f"start {_clock(start_s)}")
+        start = _whole(start_s, slot_s, f"{where}.starts", f"start {clock_label(start_s)}")
         options.append(ShiftOption(k, start, length, offsets, lengths))
     return options
 
@@ -150,7 +150,7 @@ def _check_reachable(grid: Grid, requirement: Requirement) -> None:
         day, slot = divmod(int(t), grid.slots_per_day)
         queue = requirement.queues[team]
         raise InputError(f"requirement: {grid.required[team, t]:g} agents needed on "
-                         f"{requirement.day_labels[day]} at {_clock(slot * grid.slot_s)}"
+                         f"{requirement.day_labels[day]} at {clock_label(slot * grid.slot_s)}"
                          + (f" for queue {queue!r}" if queue else "")
                          + " but no allowed shift covers that interval; widen the start times "
                          "or lengths in the rules")

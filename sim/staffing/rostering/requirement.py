@@ -124,11 +124,12 @@ def _interval_s(table: pd.DataFrame, interval_min: float | None, source: str) ->
     off_grid = (table["start_s"] % interval_s) != 0
     if off_grid.any():
         row = table[off_grid].iloc[0]
-        raise InputError(f"{source}: interval_start: {_clock(row['start_s'])} (day {row['day']}) is "
+        raise InputError(f"{source}: interval_start: {clock_label(row['start_s'])} (day {row['day']}) is "
                          f"not on the {interval_s / 60:g}-min grid of the other rows")
     return interval_s
 
 
-def _clock(seconds: float) -> str:
+def clock_label(seconds: float) -> str:
+    """`HH:MM` of a time in seconds after midnight, as the tables show it."""
     minutes = int(round(seconds / 60.0))
     return f"{minutes // 60:02d}:{minutes % 60:02d}"

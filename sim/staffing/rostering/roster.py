@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.staffing.rostering.grid import Grid, build_grid
 from sim.staffing.rostering.milp import Solution, solve
-from sim.staffing.rostering.requirement import Requirement, _clock
+from sim.staffing.rostering.requirement import Requirement, clock_label
 from sim.staffing.rostering.rules import RosterRules
 
 
@@ -88,7 +88,7 @@ class Roster:
         return pd.DataFrame({
             "queue": table["queue"], "day": table["day"],
             "day_label": [self.day_labels[d] for d in table["day"]],
-            "interval_start": [_clock(s) for s in table["start_s"]],
+            "interval_start": [clock_label(s) for s in table["start_s"]],
             "required": required, "scheduled": floor,
             "on_shift": self.on_shift[team[:, None], slots].mean(axis=1),
             "on_break": self.on_break[team[:, None], slots].mean(axis=1),
@@ -124,12 +124,12 @@ class Roster:
         slot_s = self.grid.slot_s
         shift = next(s for s in self.rules.shifts if s.name == type_name)
         start_s = start_slot * slot_s
-        pauses = ", ".join(f"{_clock((start_s + off * slot_s) % 86400)} {length * slot_s / 60:g} min"
+        pauses = ", ".join(f"{clock_label((start_s + off * slot_s) % 86400)} {length * slot_s / 60:g} min"
                            + ("" if rule.paid else " unpaid")
                            for (off, length), rule in zip(breaks, shift.breaks))
         return {"team": team, "agent": name, "shift_type": type_name, "day": day,
-                "day_label": self.day_labels[day], "start": _clock(start_s),
-                "end": _clock((start_s + shift.length_h * 3600) % 86400), "breaks": pauses}
+                "day_label": self.day_labels[day], "start": clock_label(start_s),
+                "end": clock_label((start_s + shift.length_h * 3600) % 86400), "breaks": pauses}
 
 
 def _team_label(team: str) -> str:

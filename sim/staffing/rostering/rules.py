@@ -198,13 +198,13 @@ def _describe(error: dict) -> str:
         return f"{where}: is not a known field" + (f" (did you mean {close[0]!r}?)" if close else "")
     if kind == "missing":
         return f"{where}: is required"
+    if kind in ("too_short", "string_too_short"):
+        return f"{where}: must not be empty"
     rules = {"greater_than": "is not > {gt}", "greater_than_equal": "is not >= {ge}",
              "less_than": "is not < {lt}", "less_than_equal": "is not <= {le}",
-             "literal_error": "is not one of {expected}", "too_short": "must not be empty",
-             "string_too_short": "must not be empty"}
+             "literal_error": "is not one of {expected}"}
     if kind in rules:
-        return f"{where}: {value!r} " + rules[kind].format(**ctx) if kind not in (
-            "too_short", "string_too_short") else f"{where}: " + rules[kind]
+        return f"{where}: {value!r} " + rules[kind].format(**ctx)
     return f"{where}: {value!r} is invalid ({error['msg'].lower()})"
 
 

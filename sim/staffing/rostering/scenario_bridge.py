@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.scenario import DAY_S, Scenario, parse_scenario
-from sim.staffing.rostering.requirement import _clock
+from sim.staffing.rostering.requirement import clock_label
 from sim.staffing.rostering.roster import Roster
 
 
@@ -62,7 +62,7 @@ def _shifts(roster: Roster, team: str) -> list[dict]:
     slot_h = roster.grid.slot_s / 3600.0
     lengths = {s.name: s.length_h for s in roster.rules.shifts}
     rows = roster.shifts[roster.shifts["team"] == team]
-    return [{"start": _clock(start * roster.grid.slot_s), "length_h": lengths[kind], "count": int(count),
+    return [{"start": clock_label(start * roster.grid.slot_s), "length_h": lengths[kind], "count": int(count),
              "breaks": [{"after_h": off * slot_h, "length_min": length * slot_h * 60} for off, length in breaks]}
             for kind, start, breaks, count in zip(rows["shift_type"], rows["start_slot"], rows["breaks"],
                                                   rows["count"])]
@@ -92,7 +92,7 @@ def fragment_toml(roster: Roster) -> str:
         note = "# One-day roster: shifts with their breaks, the same every day.\n"
     else:
         note = (f"# {roster.grid.week_days}-day roster: agents on the floor per {window.interval_s / 60:g}-min "
-                f"interval from {_clock(window.open_s)} to {_clock(window.close_s)}, day after day\n"
+                f"interval from {clock_label(window.open_s)} to {clock_label(window.close_s)}, day after day\n"
                 "# (the scenario format has no days off; breaks are deducted"
                 + (f", {rounded} values rounded down" if rounded else "") + ").\n"
                 "# Set [horizon] open_time, close_time, interval_min and days to match.\n")
