@@ -286,3 +286,33 @@ def test_simulate_loop_reports_sl_per_interval(tmp_path, minimal, capsys):
     assert json.loads(capsys.readouterr().out)["simulation"] == result  # same seed, same figures
     assert main(args[:6] + ["--simulate"]) == 2
     assert "--simulate: needs --target-sl and --threshold-s" in capsys.readouterr().err
+
+
+def test_named_agents_work_their_pattern_and_every_shift_is_dealt(tmp_path):
+    rows = {(d, t): 2 + (d == 0) for d in range(5) for t in clock_range("08:00", "15:30")}
+    rules = {"week": {"days": 7, "day_names": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]},
+             "shifts": [{"name": "8h", "length_h": 8, "starts": ["08:00"], "days_per_week": 5,
+                         "consecutive_days_off": True},
+                        {"name": "4h", "length_h": 4, "starts": ["08:00", "12:00"], "days_per_week": [1, 3]}]}
+    roster = solve(tmp_path, rows, rules)
+    agents = roster.agents()
+    assert len(agents) == roster.shifts["count"].sum()  # every shift has one named agent
+    worked = agents.groupby("agent")["day"].apply(tuple).to_dict()
+    expected = sorted(days for days, n in zip(roster.patterns["days_worked"], roster.patterns["agents"])
+                      for _ in range(n))
+    assert sorted(worked.values()) == expected
+    assert set(agents.loc[agents["shift_type"] == "8h", "day_label"]) == {"Mon", "Tue", "Wed", "Thu", "Fri"}
+
+
+def test_breaks_shorter_than_the_scenario_interval_are_rounded_down_and_said(tmp_path, minimal):
+    rows = {(d, t): 2 for d in range(2) for t in clock_range("08:00", "11:30")}
+    rules = {"slot_min": 15, "shifts": [{"name": "4h", "length_h": 4, "starts": ["08:00"], "breaks": [
+        {"length_min": 15, "earliest_after_h": 1, "latest_after_h": 1.5}]}]}
+    # 2 on the floor in every 15-min slot: 3 agents, one on break at each of 09:00, 09:15, 09:30.
+    roster = solve(tmp_path, rows, rules)
+    assert roster.patterns["agents"].sum() == 3
+    assert roster.on_floor[0, 36:40].tolist() == [2, 2, 2, 3]  # slots 09:00 to 09:45
+    scenario, notes = put_into_scenario(small_scenario(minimal, days=2), roster)
+    # 09:30-10:00 has 2.5 agents on average: rounded down to 2, never up, and said.
+    assert scenario.staffing(scenario.agent_groups[0])[0].tolist() == [3, 3, 2, 2, 3, 3, 3, 3]
+    assert any(note.startswith("2 interval value(s) rounded down") for note in notes)  # once a day

@@ -94,7 +94,7 @@ def fragment_toml(roster: Roster) -> str:
         note = (f"# {roster.grid.week_days}-day roster: agents on the floor per {window.interval_s / 60:g}-min "
                 f"interval from {clock_label(window.open_s)} to {clock_label(window.close_s)}, day after day\n"
                 "# (the scenario format has no days off; breaks are deducted"
-                + (f", {rounded} values rounded down" if rounded else "") + ").\n"
+                + (f", {rounded} value(s) rounded down" if rounded else "") + ").\n"
                 "# Set [horizon] open_time, close_time, interval_min and days to match.\n")
     if any(not g["serves"] for g in groups):
         note += "# The requirement names no queue: fill in `serves`.\n"
@@ -137,7 +137,7 @@ def put_into_scenario(scenario: Scenario, roster: Roster) -> tuple[Scenario, lis
         base = {k: v for k, v in templates.get(team, {}).items() if k not in ("staffing", "shifts")}
         kept.append(base | group)
     if rounded:
-        notes.append(f"{rounded} interval values rounded down: breaks shorter than the "
+        notes.append(f"{rounded} interval value(s) rounded down: breaks shorter than the "
                      f"{horizon.interval_min}-min interval (give slot_min = {horizon.interval_min} "
                      "or shorter intervals to avoid it)")
     data["agent_groups"] = kept
