@@ -1,10 +1,11 @@
 """Rostering benchmark: paid hours and solve time against pyworkforce, and a week with breaks.
 
-1. The retail-bank week (scenarios/retail_bank_week.toml, 80 % in 20 s: 5 days, 15-min
-   intervals) with 8-h shifts starting 08:00-09:00 and 4-h shifts starting 08:30-12:00,
-   every 15 min, no breaks, each day on its own (agents may work any days): the problem
-   pyworkforce's `MinRequiredResources` (OR-Tools CP-SAT) solves. Cost per shift = its
-   paid hours, so both minimise paid hours.
+1. pyworkforce's problem (`MinRequiredResources`, OR-Tools CP-SAT): each day on its own,
+   no breaks, cost per shift = its paid hours, so both minimise paid hours. On the
+   retail-bank week (scenarios/retail_bank_week.toml, 80 % in 20 s: 5 days, 15-min
+   intervals; 8-h shifts starting 08:00-09:00 and 4-h shifts 08:30-12:00, every 15 min)
+   and on the two-queue week of 2. (8-h shifts 07:00-12:00, 4-h 08:00-16:00, every 30 min;
+   pyworkforce solves one queue at a time, its times are added).
 2. A 7-day, 30-min-interval, 2-queue week (scenarios/default.toml's queues over seven
    days, weekend at 60 % of the weekday volume) with breaks and days off: full-time 8 h
    (30-min unpaid lunch, two paid 15-min breaks, 5 days with 2 consecutive days off) and
@@ -40,18 +41,14 @@ def requirement_file(scenario, folder: Path, name: str) -> Path:
     return path
 
 
-def compare_with_pyworkforce(folder: Path) -> None:
-    scenario = load_scenario(ROOT / "scenarios/retail_bank_week.toml")
-    requirement = read_requirement(requirement_file(scenario, folder, "bank.csv"))
-    shifts = [{"name": "8h", "length_h": 8, "starts": {"first": "08:00", "last": "09:00", "every_min": 15},
-               "days_per_week": [1, 5]},
-              {"name": "4h", "length_h": 4, "starts": {"first": "08:30", "last": "12:00", "every_min": 15},
-               "days_per_week": [1, 5]}]
-    rules = parse_rules({"slot_min": 15, "shifts": shifts})
+def compare_with_pyworkforce(label: str, requirement, shifts: list[dict]) -> None:
+    """Each day on its own, no breaks (pyworkforce's model): same optimum, solve times."""
+    days = requirement.days
+    rules = parse_rules({"shifts": [s | {"days_per_week": [1, days]} for s in shifts]})
     started = time.perf_counter()
     roster = make_roster(requirement, rules)
     ours_s = time.perf_counter() - started
-    print(f"retail-bank week, no breaks: ccplan (HiGHS) {roster.paid_hours:,.0f} paid hours, "
+    print(f"{label}: ccplan (HiGHS) {roster.paid_hours:,.0f} paid hours, "
           f"LP bound {roster.lower_bound_paid_hours:,.1f}, solve {roster.solution.solve_s:.2f} s "
           f"({ours_s:.2f} s with model building)")
     try:
@@ -59,13 +56,23 @@ def compare_with_pyworkforce(folder: Path) -> None:
     except ImportError:
         print("pyworkforce not installed: skipped (pip install pyworkforce)")
         return
-    periods = 96  # 15-min periods of the whole day, as ours
-    required = roster.grid.required[0].reshape(roster.grid.week_days, periods)
+    total_hours, total_s, statuses = 0.0, 0.0, set()
+    for team in range(len(requirement.queues)):  # pyworkforce takes one requirement at a time
+        hours, seconds, status = _pyworkforce(MinRequiredResources, roster, rules, team)
+        total_hours, total_s = total_hours + hours, total_s + seconds
+        statuses.add(status)
+    print(f"{label}: pyworkforce (CP-SAT, 2 workers) {total_hours:,.0f} paid hours, "
+          f"status {', '.join(sorted(statuses))}, solve {total_s:.2f} s")
+
+
+def _pyworkforce(MinRequiredResources, roster, rules, team: int) -> tuple[float, float, str]:
+    periods = roster.grid.slots_per_day  # periods of the whole day, as ours
+    required = roster.grid.required[team].reshape(roster.grid.week_days, periods)
     coverage, cost = {}, {}
     for option in roster.grid.options:
         shift = rules.shifts[option.type_index]
         row = np.zeros(periods, dtype=int)
-        row[option.start_slot:option.start_slot + option.length_slots] = 1
+        row[option.start_slot:option.start_slot + option.length_slots] = 1  # day shifts only
         name = f"{shift.name}@{option.start_slot}"
         coverage[name], cost[name] = row.tolist(), int(shift.paid_h)
     started = time.perf_counter()
@@ -74,19 +81,27 @@ def compare_with_pyworkforce(folder: Path) -> None:
                                     required_resources=np.ceil(required).astype(int).tolist(),
                                     max_period_concurrency=1000, max_shift_concurrency=1000,
                                     cost_dict=cost, max_search_time=120.0, num_search_workers=2).solve()
-    theirs_s = time.perf_counter() - started
-    print(f"retail-bank week, no breaks: pyworkforce (CP-SAT) {solution['cost']:,.0f} paid hours, "
-          f"status {solution['status']}, solve {theirs_s:.2f} s")
+    return float(solution["cost"]), time.perf_counter() - started, solution["status"]
 
 
-def week_with_breaks(folder: Path) -> None:
+BANK_SHIFTS = [{"name": "8h", "length_h": 8, "starts": {"first": "08:00", "last": "09:00", "every_min": 15}},
+               {"name": "4h", "length_h": 4, "starts": {"first": "08:30", "last": "12:00", "every_min": 15}}]
+WEEK_SHIFTS = [{"name": "8h", "length_h": 8, "starts": {"first": "07:00", "last": "12:00", "every_min": 30}},
+               {"name": "4h", "length_h": 4, "starts": {"first": "08:00", "last": "16:00", "every_min": 30}}]
+
+
+def two_queue_week(folder: Path):
+    """The default scenario's two queues over seven days, the weekend at 60 %."""
     scenario = with_field(load_scenario(ROOT / "scenarios/default.toml"), "horizon.days", 7)
     for q, queue in enumerate(scenario.queues):
         volume = queue.arrivals.daily_volume
         scenario = with_field(scenario, f"queues[{q}].arrivals.daily_volume", [volume] * 5 + [0.6 * volume] * 2)
-    requirement = read_requirement(requirement_file(scenario, folder, "week.csv"))
+    return read_requirement(requirement_file(scenario, folder, "week.csv"))
+
+
+def week_with_breaks(requirement, time_limit_s: float) -> None:
     rules = parse_rules({
-        "slot_min": 15, "week": {"days": 7},
+        "slot_min": 15, "week": {"days": 7}, "time_limit_s": time_limit_s,
         "shifts": [
             {"name": "full-time", "length_h": 8, "days_per_week": 5, "consecutive_days_off": True,
              "starts": {"first": "07:00", "last": "12:00", "every_min": 30},
@@ -101,7 +116,8 @@ def week_with_breaks(folder: Path) -> None:
     roster = make_roster(requirement, rules)
     total_s = time.perf_counter() - started
     layout = roster.solution.layout
-    print(f"7-day, 30-min, 2-queue week with breaks: {len(requirement.table):,} requirement intervals, "
+    print(f"7-day, 30-min, 2-queue week with breaks, time limit {time_limit_s:g} s: "
+          f"{len(requirement.table):,} requirement intervals, "
           f"{layout.size:,} variables; {roster.patterns['agents'].sum():,} agents, "
           f"{roster.paid_hours:,.1f} paid hours, LP bound {roster.lower_bound_paid_hours:,.1f} "
           f"(gap {roster.gap:.2%}), solver bound {roster.solution.solver_bound:,.1f}, "
@@ -111,5 +127,10 @@ def week_with_breaks(folder: Path) -> None:
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
-        compare_with_pyworkforce(Path(tmp))
-        week_with_breaks(Path(tmp))
+        bank = load_scenario(ROOT / "scenarios/retail_bank_week.toml")
+        compare_with_pyworkforce("retail-bank week, 15-min, no breaks",
+                                 read_requirement(requirement_file(bank, Path(tmp), "bank.csv")), BANK_SHIFTS)
+        week = two_queue_week(Path(tmp))
+        compare_with_pyworkforce("7-day 2-queue week, 30-min, no breaks", week, WEEK_SHIFTS)
+        for limit_s in (10, 60):
+            week_with_breaks(week, limit_s)

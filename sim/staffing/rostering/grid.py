@@ -37,7 +37,10 @@ class Grid:
     week_days: int
     required: np.ndarray  # (teams, week_days x slots_per_day) agents to cover on the floor
     options: list[ShiftOption]
-    day_patterns: list[list[tuple[int, ...]]]  # per shift type: allowed sets of working days
+    days_range: list[tuple[int, int]]  # per shift type: working days per agent, min and max
+    # Per shift type: the allowed sets of working days when days off must be consecutive;
+    # None when any days will do (then the MILP needs only a head count, see milp.py).
+    day_patterns: list[list[tuple[int, ...]] | None]
 
     @property
     def week_slots(self) -> int:
@@ -67,7 +70,8 @@ def build_grid(requirement: Requirement, rules: RosterRules) -> Grid:
         options += _options(k, shift, slot_s)
     grid = Grid(slot_s, slots_per_day, week_days, _required(requirement, rules, slot_s,
                                                            slots_per_day, week_days),
-                options, [_day_patterns(k, s, week_days) for k, s in enumerate(rules.shifts)])
+                options, [_days_range(k, s, week_days) for k, s in enumerate(rules.shifts)],
+                [_day_patterns(k, s, week_days) for k, s in enumerate(rules.shifts)])
     _check_reachable(grid, requirement)
     return grid
 
@@ -100,20 +104,23 @@ def _options(k: int, shift: ShiftType, slot_s: float) -> list[ShiftOption]:
     return options
 
 
-def _day_patterns(k: int, shift: ShiftType, week_days: int) -> list[tuple[int, ...]]:
+def _days_range(k: int, shift: ShiftType, week_days: int) -> tuple[int, int]:
     low, high = shift.days_range(week_days)
     if high > week_days:
         raise InputError(f"shifts[{k}].days_per_week: {high} is more than the {week_days}-day week "
                          "(set week.days)")
+    return low, high
+
+
+def _day_patterns(k: int, shift: ShiftType, week_days: int) -> list[tuple[int, ...]] | None:
+    if not shift.consecutive_days_off:
+        return None
+    low, high = _days_range(k, shift, week_days)
     patterns = []
     for n in range(low, high + 1):
         for days in combinations(range(week_days), n):
-            if shift.consecutive_days_off and not _one_block(days, week_days):
-                continue
-            patterns.append(days)
-    if not patterns:
-        raise InputError(f"shifts[{k}]: no working-day pattern fits days_per_week and "
-                         "consecutive_days_off")
+            if _one_block(days, week_days):
+                patterns.append(days)
     return patterns
 
 
@@ -141,7 +148,8 @@ def _check_reachable(grid: Grid, requirement: Requirement) -> None:
     """Refuse a requirement no allowed shift can cover, naming the first such interval."""
     covered = np.zeros(grid.week_slots, bool)
     for option in grid.options:
-        working = {d for pattern in grid.day_patterns[option.type_index] for d in pattern}
+        patterns = grid.day_patterns[option.type_index]
+        working = range(grid.week_days) if patterns is None else {d for p in patterns for d in p}
         for day in working:
             covered[grid.span(day, option.start_slot, 0, option.length_slots)] = True
     needed = (grid.required > 0) & ~covered[None, :]

@@ -5,9 +5,14 @@ Variables, per team (one per queue, or one for all queues):
 - b[k, d, s, i, j]  of those, agents taking break i at its j-th allowed position
   (implicit break placement, Aykin 1996: sum_j b = x; windows of one shift's breaks do
   not overlap, so any agent can take any position of each break);
-- w[k, p]  agents of type k working the days of pattern p (days off), with
-  sum_s x[k, d, s] = sum_{p containing d} w[k, p] for each day d (the day's shift is
-  chosen per day, so an agent's start time may differ from day to day);
+- when a type's days off must be consecutive, w[k, p]  agents of type k working the
+  days of pattern p, with sum_s x[k, d, s] = sum_{p containing d} w[k, p] for each day d
+  (the day's shift is chosen per day, so an agent's start time may differ by day);
+- when any days will do, only a head count h[k], with y_d = sum_s x[k, d, s] <= h[k] and
+  min_days h[k] <= sum_d y_d <= max_days h[k]. That is exact: dealing the week's shifts
+  day after day round the h agents gives each at most one a day (y_d <= h) and between
+  min_days and max_days in all (roster.py deals them so). It replaces up to 127 pattern
+  variables whose integrality made the search slow;
 - u[t] >= 0  agents short in slot t, only with an under-coverage penalty.
 Coverage, for each slot t with a requirement: agents on shift minus agents on break + u
 >= required. Objective: cost per paid hour x paid hours + penalty x agent-hours short.
@@ -35,6 +40,7 @@ class Layout:
     x: list[tuple[int, int, int, int]]  # (team, option index, day, first column)
     b: list[tuple[int, int, int, int]]  # (x index, break, offset index, column)
     w: list[tuple[int, int, int, int]]  # (team, shift type, pattern index, column)
+    h: list[tuple[int, int, int]]  # (team, shift type, column): head count of a free-days type
     u: list[tuple[int, int, int]]  # (team, slot, column)
     size: int
 
@@ -51,7 +57,7 @@ class Solution:
 
 
 def _layout(grid: Grid, teams: int) -> Layout:
-    x, b, w, u = [], [], [], []
+    x, b, w, h, u = [], [], [], [], []
     column = 0
     for team in range(teams):
         for o, option in enumerate(grid.options):
@@ -64,10 +70,14 @@ def _layout(grid: Grid, teams: int) -> Layout:
                         b.append((xi, i, j, column))
                         column += 1
         for k, patterns in enumerate(grid.day_patterns):
+            if patterns is None:
+                h.append((team, k, column))
+                column += 1
+                continue
             for p in range(len(patterns)):
                 w.append((team, k, p, column))
                 column += 1
-    return Layout(x, b, w, u, column)
+    return Layout(x, b, w, h, u, column)
 
 
 def solve(grid: Grid, rules: RosterRules) -> Solution:
@@ -76,7 +86,7 @@ def solve(grid: Grid, rules: RosterRules) -> Solution:
     needed = np.argwhere(grid.required > 0)
     penalty = rules.under_coverage_penalty
     u = [(int(q), int(t), layout.size + n) for n, (q, t) in enumerate(needed)] if penalty else []
-    layout = Layout(layout.x, layout.b, layout.w, u, layout.size + len(u))
+    layout = Layout(layout.x, layout.b, layout.w, layout.h, u, layout.size + len(u))
 
     cost = np.zeros(layout.size)
     integer = np.ones(layout.size)
@@ -124,21 +134,33 @@ def solve(grid: Grid, rules: RosterRules) -> Solution:
     for entries in by_break.values():
         add(entries, 0.0, 0.0)
 
-    # Shifts worked on a day = agents whose pattern includes that day.
+    # Shifts worked on a day: by the agents whose pattern includes it, or at most one
+    # per agent of a free-days type.
     per_day: dict[tuple[int, int, int], list[tuple[int, float]]] = {}
     for team, o, day, col in layout.x:
         per_day.setdefault((team, grid.options[o].type_index, day), []).append((col, 1.0))
     for team, k, p, col in layout.w:
         for day in grid.day_patterns[k][p]:
             per_day.setdefault((team, k, day), []).append((col, -1.0))
-    for entries in per_day.values():
-        add(entries, 0.0, 0.0)
+    free = {(team, k): col for team, k, col in layout.h}
+    week: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    for (team, k, day), entries in per_day.items():
+        if (team, k) in free:  # y_d <= h, and the week's shifts between min and max days x h
+            add(entries + [(free[team, k], -1.0)], -np.inf, 0.0)
+            week.setdefault((team, k), []).extend(entries)
+        else:
+            add(entries, 0.0, 0.0)
+    for (team, k), entries in week.items():
+        low, high = grid.days_range[k]
+        add(entries + [(free[team, k], -float(low))], 0.0, np.inf)
+        add(entries + [(free[team, k], -float(high))], -np.inf, 0.0)
 
     # Head count of each shift type.
     for team in range(teams):
         for k, shift in enumerate(rules.shifts):
             if shift.min_agents or shift.max_agents is not None:
                 entries = [(col, 1.0) for q, kk, _, col in layout.w if q == team and kk == k]
+                entries += [(col, 1.0) for q, kk, col in layout.h if q == team and kk == k]
                 add(entries, shift.min_agents, np.inf if shift.max_agents is None else shift.max_agents)
 
     matrix = coo_matrix((coefs, (rows, cols)), shape=(len(lower), layout.size)).tocsr()

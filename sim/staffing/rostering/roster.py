@@ -136,6 +136,22 @@ def _team_label(team: str) -> str:
     return (team or "agent").replace(" ", "-")
 
 
+def _dealt(shifts_per_day: list[int], max_days: int, min_agents: int) -> Counter:
+    """Working days of the fewest agents who can work a free-days type's shifts: deal the
+    week's shifts, day after day, round the agents. No agent gets two on one day (a day
+    has at most as many shifts as agents) and each gets the average rounded down or up,
+    which lies within the type's days per week (the MILP's constraints)."""
+    total = sum(shifts_per_day)
+    agents = max(max(shifts_per_day), -(-total // max_days), min_agents)
+    days_of: list[list[int]] = [[] for _ in range(agents)]
+    n = 0
+    for day, count in enumerate(shifts_per_day):
+        for _ in range(count):
+            days_of[n % agents].append(day)
+            n += 1
+    return Counter(tuple(days) for days in days_of)
+
+
 def make_roster(requirement: Requirement, rules: RosterRules) -> Roster:
     grid = build_grid(requirement, rules)
     solution = solve(grid, rules)
@@ -171,6 +187,14 @@ def make_roster(requirement: Requirement, rules: RosterRules) -> Roster:
     pattern_rows = [{"team": requirement.queues[team], "shift_type": rules.shifts[k].name,
                      "days_worked": grid.day_patterns[k][p], "agents": int(values[col])}
                     for team, k, p, col in layout.w if values[col] > 0]
+    for team, k, _ in layout.h:
+        shifts_per_day = [0] * grid.week_days
+        for (q, o, day, col) in layout.x:
+            if q == team and grid.options[o].type_index == k:
+                shifts_per_day[day] += int(values[col])
+        for days, agents in _dealt(shifts_per_day, grid.days_range[k][1], rules.shifts[k].min_agents).items():
+            pattern_rows.append({"team": requirement.queues[team], "shift_type": rules.shifts[k].name,
+                                 "days_worked": days, "agents": agents})
     shifts = pd.DataFrame(shift_rows, columns=["team", "shift_type", "day", "start_slot", "breaks", "count"])
     patterns = pd.DataFrame(pattern_rows, columns=["team", "shift_type", "days_worked", "agents"])
     return Roster(requirement, rules, grid, solution, shifts, patterns, on_shift, on_break)
