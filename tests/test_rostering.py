@@ -316,3 +316,25 @@ def test_breaks_shorter_than_the_scenario_interval_are_rounded_down_and_said(tmp
     # 09:30-10:00 has 2.5 agents on average: rounded down to 2, never up, and said.
     assert scenario.staffing(scenario.agent_groups[0])[0].tolist() == [3, 3, 2, 2, 3, 3, 3, 3]
     assert any(note.startswith("2 interval value(s) rounded down") for note in notes)  # once a day
+
+
+def test_shrinkage_and_the_covered_column(tmp_path):
+    rows = {(0, t): 3 for t in clock_range("08:00", "11:30")}
+    shift = {"name": "4h", "length_h": 4, "starts": ["08:00"]}
+    assert solve(tmp_path, rows, {"shrinkage": 0.25, "shifts": [shift]}).patterns["agents"].sum() == 4  # 3 / 0.75
+    path = tmp_path / "fte.csv"
+    path.write_text("interval_start,agents,scheduled_fte\n08:00,3,4.2\n08:30,3,4.2\n")
+    roster = make_roster(read_requirement(path, cover="scheduled_fte"), parse_rules({"shifts": [shift]}))
+    assert roster.patterns["agents"].sum() == 5  # 4.2 rounded up to whole agents
+
+
+def test_cli_queue_choice(tmp_path, capsys):
+    path = tmp_path / "two.csv"
+    path.write_text("queue,interval_start,agents\na,08:00,1\na,08:30,1\nb,08:00,2\nb,08:30,2\n")
+    rules = write_rules(tmp_path, '[[shifts]]\nname = "1h"\nlength_h = 1\nstarts = ["08:00"]\n')
+    assert main(["roster", str(path), "--rules", str(rules), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["head_count"] == 3  # one team per queue: 1 + 2
+    assert main(["roster", str(path), "--rules", str(rules), "--json", "--queue", "b"]) == 0
+    assert json.loads(capsys.readouterr().out)["head_count"] == 2
+    assert main(["roster", str(path), "--rules", str(rules), "--json", "--queue", "c"]) == 2
+    assert "queue: 'c' is not in" in capsys.readouterr().err
