@@ -338,3 +338,14 @@ def test_cli_queue_choice(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["head_count"] == 2
     assert main(["roster", str(path), "--rules", str(rules), "--json", "--queue", "c"]) == 2
     assert "queue: 'c' is not in" in capsys.readouterr().err
+
+
+def test_a_night_shift_runs_past_midnight_into_the_next_day_of_the_week(tmp_path):
+    """Day 0 22:00-24:00 and day 1 00:00-02:00: one shift from 22:00 covers both; the
+    week wraps, so day 1's 22:00 shift covers day 0's early hours."""
+    rows = {(d, t): 1 for d in range(2) for t in ["00:00", "00:30", "01:00", "01:30", "22:00", "22:30",
+                                                    "23:00", "23:30"]}
+    rules = {"shifts": [{"name": "night", "length_h": 4, "starts": ["20:00", "22:00"]}]}
+    roster = solve(tmp_path, rows, rules)
+    assert starts(roster) == {(0, "22:00"): 1, (1, "22:00"): 1}
+    assert roster.paid_hours == 8 and (roster.coverage()["under"] == 0).all()

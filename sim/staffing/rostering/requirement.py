@@ -95,7 +95,10 @@ def _parse_starts(values: pd.Series, problems: list[str]) -> tuple[np.ndarray, n
             problems.append(f"row {i + 2}: interval_start: {values.iloc[i]!r} is not a time of day")
         labels = [f"day {d}" for d in range(int(day.max()) + 1)]
         return day, hours * 3600.0 + minutes * 60.0, labels
-    stamps = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    try:
+        stamps = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError) as err:  # e.g. mixed time zones
+        raise InputError(f"interval_start: {err}") from None
     for i in np.flatnonzero(stamps.isna().to_numpy()):
         problems.append(f"row {i + 2}: interval_start: {values.iloc[i]!r} is not HH:MM, "
                         "'day N HH:MM' or an ISO 8601 datetime")
