@@ -25,9 +25,9 @@ import pandas as pd
 from sim.engine import simulate
 from sim.kpis import KpiSettings, score_by
 from sim.scenario import DAY_S, Scenario
-from sim.staffing.rostering.requirement import clock_label
 from sim.staffing.rostering.roster import Roster
 from sim.staffing.rostering.scenario_bridge import put_into_scenario
+from sim.timefmt import clock, day_label
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,8 @@ def check_roster(scenario: Scenario, roster: Roster, target_sl: float, threshold
                                       for k in keys if scores.loc[k, "offered"] > 0))
             expected = sum(float(rostered.expected_arrivals(q).ravel()[n])
                            for q in rostered.queues if q.name in queues)
-            rows.append({"queue": team, "day": int(start_s // DAY_S),
-                         "interval_start": clock_label(start_s % DAY_S),
+            rows.append({"queue": team, "day": day_label(int(start_s // DAY_S), horizon.start_date),
+                         "interval_start": clock(start_s % DAY_S),
                          **{name: values[team_index, n] for name, values in coverage.items()},
                          "expected": expected, "offered": offered,
                          "service_level": answered_in_t / offered if offered else np.nan})

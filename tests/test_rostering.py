@@ -14,9 +14,10 @@ from sim.staffing.rostering.scenario_bridge import put_into_scenario
 
 
 def requirement_csv(tmp_path, rows: dict, interval_min=30, name="req.csv"):
-    """rows: {(day, "HH:MM"): agents}; written as `ccplan staff --csv` writes a week."""
+    """rows: {(day index from 0, "HH:MM"): agents}; written as `ccplan staff --csv` writes a
+    week (its labels number days from 1)."""
     lines = ["queue,interval_start,calls,agents,scheduled_fte"]
-    lines += [f"q,day {d} {t},10,{a},{a}" for (d, t), a in sorted(rows.items())]
+    lines += [f"q,day {d + 1} {t},10,{a},{a}" for (d, t), a in sorted(rows.items())]
     path = tmp_path / name
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -104,7 +105,7 @@ def test_split_days_off_need_a_second_agent_when_off_days_must_touch(tmp_path):
 def test_requirement_outside_every_shift_is_refused_naming_the_interval(tmp_path):
     rows = {(0, "06:00"): 2, (0, "08:00"): 1, (0, "08:30"): 1}
     rules = {"shifts": [{"name": "4h", "length_h": 4, "starts": ["08:00"]}]}
-    with pytest.raises(InputError, match=r"2 agents needed on day 0 at 06:00 for queue 'q' but no "
+    with pytest.raises(InputError, match=r"2 agents needed on day 1 at 06:00 for queue 'q' but no "
                                          r"allowed shift covers"):
         solve(tmp_path, rows, rules)
 
@@ -202,7 +203,7 @@ def test_cli_json_shape(tmp_path, capsys):
     assert result["total_paid_hours"] == 8 and result["lower_bound_paid_hours"] == 8
     assert len(result["intervals"]) == 8
     assert set(result["intervals"][0]) >= {"day", "interval_start", "required", "scheduled"}
-    assert result["intervals"][0] | {} == {"queue": "q", "day": 0, "day_label": "day 0",
+    assert result["intervals"][0] | {} == {"queue": "q", "day": 1, "day_label": "day 1",
                                            "interval_start": "08:00", "required": 2.0, "scheduled": 2.0}
 
 
@@ -220,7 +221,7 @@ def test_cli_writes_every_table_and_refuses_bad_input_without_output(tmp_path, c
     capsys.readouterr()
     assert main(["roster", str(req), "--rules", str(bad), "--out", str(tmp_path / "none")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: requirement: 2 agents needed on day 0 at 08:00") and "Traceback" not in err
+    assert err.startswith("error: requirement: 2 agents needed on day 1 at 08:00") and "Traceback" not in err
     assert not (tmp_path / "none").exists()
 
 
@@ -349,3 +350,16 @@ def test_a_night_shift_runs_past_midnight_into_the_next_day_of_the_week(tmp_path
     roster = solve(tmp_path, rows, rules)
     assert starts(roster) == {(0, "22:00"): 1, (1, "22:00"): 1}
     assert roster.paid_hours == 8 and (roster.coverage()["under"] == 0).all()
+
+
+def test_the_staff_table_of_a_dated_scenario_is_read_as_it_is(tmp_path, capsys):
+    """The README's workflow: `ccplan staff --csv` labels days 'Mon 2026-11-23 08:30'."""
+    req = tmp_path / "req.csv"
+    assert main(["staff", "--scenario", "scenarios/retail_bank_week.toml", "--target-sl", "0.8",
+                 "--threshold-s", "20", "--csv"]) == 0
+    req.write_text(capsys.readouterr().out)
+    requirement = read_requirement(req)
+    assert requirement.days == 5 and requirement.interval_s == 900
+    assert requirement.day_labels[0] == "2026-11-23"
+    first = requirement.table.iloc[0]
+    assert (first["day"], first["start_s"]) == (0, 8.5 * 3600)

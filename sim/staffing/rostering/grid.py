@@ -15,7 +15,8 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.scenario import DAY_S
-from sim.staffing.rostering.requirement import Requirement, clock_label
+from sim.staffing.rostering.requirement import Requirement
+from sim.timefmt import clock as clock_label
 from sim.staffing.rostering.rules import RosterRules, ShiftType
 
 

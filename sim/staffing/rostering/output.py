@@ -54,7 +54,7 @@ def summary(roster: Roster) -> dict:
         "patterns": [{"team": r.team, "shift_type": r.shift_type,
                       "days_worked": [roster.day_labels[d] for d in r.days_worked], "agents": int(r.agents)}
                      for r in roster.patterns.itertuples()],
-        "intervals": [{"queue": r.queue, "day": int(r.day), "day_label": r.day_label,
+        "intervals": [{"queue": r.queue, "day": int(r.day) + 1, "day_label": r.day_label,
                        "interval_start": r.interval_start, "required": float(r.required),
                        "scheduled": round(float(r.scheduled), 4)} for r in coverage.itertuples()],
     }

@@ -1,7 +1,8 @@
 """The requirement to roster: agents per interval, read from a `ccplan staff --csv` table.
 
-Columns used: `interval_start` (`HH:MM` for one day, `day N HH:MM` as `ccplan staff
---scenario` writes it, or an ISO datetime), the covered column (`agents`, or
+Columns used: `interval_start` (the labels `ccplan staff` writes: `HH:MM` for one day,
+`day N HH:MM` with days numbered from 1, `Mon 2026-11-23 08:30` when dated; or an ISO
+datetime), the covered column (`agents`, or
 `scheduled_fte` for a requirement already grossed up for shrinkage) and, optionally,
 `queue`. Other columns are ignored. Rows are numbered as in a spreadsheet (header = row 1).
 """
@@ -16,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-
-_DAY_CLOCK = re.compile(r"^(?:day (\d+) )?(\d{1,2}):(\d{2})$")
+from sim.timefmt import LABEL, clock as clock_label
 
 
 @dataclass(frozen=True)
@@ -87,23 +87,27 @@ def read_requirement(path: str | os.PathLike, cover: str = "agents", interval_mi
 
 
 def _parse_starts(values: pd.Series, problems: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    parts = values.str.extract(_DAY_CLOCK)
-    if parts[1].notna().all():
-        day = parts[0].fillna("0").astype(int).to_numpy()
-        hours, minutes = parts[1].astype(int).to_numpy(), parts[2].astype(int).to_numpy()
-        for i in np.flatnonzero((hours > 23) | (minutes > 59)):
-            problems.append(f"row {i + 2}: interval_start: {values.iloc[i]!r} is not a time of day")
-        labels = [f"day {d}" for d in range(int(day.max()) + 1)]
-        return day, hours * 3600.0 + minutes * 60.0, labels
+    parts = values.str.extract(LABEL)
+    if parts["hour"].notna().all() and parts["date"].isna().all():
+        day = parts["day"].fillna("1").astype(int).to_numpy() - 1  # "day 1" is the first
+        hours, minutes = parts["hour"].astype(int).to_numpy(), parts["minute"].astype(int).to_numpy()
+        for i in np.flatnonzero((hours > 23) | (minutes > 59) | (day < 0)):
+            problems.append(f"row {i + 2}: interval_start: {values.iloc[i]!r} is not a time of day"
+                            + (" (days are numbered from 1)" if day[i] < 0 else ""))
+        labels = [f"day {d + 1}" for d in range(int(day.max()) + 1)]
+        return np.maximum(day, 0), hours * 3600.0 + minutes * 60.0, labels
+    dated = parts["date"].notna()  # "Mon 2026-11-23 08:30": the ISO part after the weekday
+    values = values.where(~dated, parts["date"] + "T" + parts["hour"].str.zfill(2) + ":"
+                          + parts["minute"])
     try:
         stamps = pd.to_datetime(values, format="ISO8601", errors="coerce")
     except (ValueError, TypeError) as err:  # e.g. mixed time zones
         raise InputError(f"interval_start: {err}") from None
     for i in np.flatnonzero(stamps.isna().to_numpy()):
         problems.append(f"row {i + 2}: interval_start: {values.iloc[i]!r} is not HH:MM, "
-                        "'day N HH:MM' or an ISO 8601 datetime")
+                        "'day N HH:MM', 'Mon 2026-11-23 08:30' or an ISO 8601 datetime")
     if stamps.isna().all():
-        return np.zeros(len(values), int), np.zeros(len(values)), ["day 0"]
+        return np.zeros(len(values), int), np.zeros(len(values)), ["day 1"]
     first = stamps.min().normalize()
     day = ((stamps.dt.normalize() - first).dt.days).fillna(0).astype(int).to_numpy()
     start_s = (stamps - stamps.dt.normalize()).dt.total_seconds().fillna(0).to_numpy()
@@ -130,9 +134,3 @@ def _interval_s(table: pd.DataFrame, interval_min: float | None, source: str) ->
         raise InputError(f"{source}: interval_start: {clock_label(row['start_s'])} (day {row['day']}) is "
                          f"not on the {interval_s / 60:g}-min grid of the other rows")
     return interval_s
-
-
-def clock_label(seconds: float) -> str:
-    """`HH:MM` of a time in seconds after midnight, as the tables show it."""
-    minutes = int(round(seconds / 60.0))
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"

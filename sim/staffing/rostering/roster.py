@@ -15,7 +15,8 @@ import pandas as pd
 
 from sim.staffing.rostering.grid import Grid, build_grid
 from sim.staffing.rostering.milp import Solution, solve
-from sim.staffing.rostering.requirement import Requirement, clock_label
+from sim.staffing.rostering.requirement import Requirement
+from sim.timefmt import clock as clock_label
 from sim.staffing.rostering.rules import RosterRules
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.scenario import DAY_S, Scenario, parse_scenario
-from sim.staffing.rostering.requirement import clock_label
+from sim.timefmt import clock as clock_label
 from sim.staffing.rostering.roster import Roster
 
 
