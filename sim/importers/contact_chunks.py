@@ -101,7 +101,8 @@ class ChunkReader:
         good = ~np.isin(rows, local.bad_rows())
         self.problems.merge(local)
         out = {"row": rows[good], "outcome": pd.Categorical(outcome[good])}
-        kept = {k: v for k, v in get.items() if k != "outcome" and k not in self.mapping.defaults}
+        kept = {k: v for k, v in get.items() if k not in self.mapping.defaults
+                and k not in ("outcome", "ivr_s", "wait_s", "hold_s")}  # in the times now
         for name, value in (kept | times).items():
             value = (value[good] if isinstance(value, np.ndarray)
                      else pd.Series(value)[good].reset_index(drop=True))

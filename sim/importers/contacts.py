@@ -69,7 +69,7 @@ def import_contacts(path: str | Path, mapping: Mapping, skip_bad_rows: bool = Fa
                      f"{len(table.columns)}" if bad.fields < len(table.columns) else
                      f"long row: {bad.fields} field(s) where the header has "
                      f"{len(table.columns)}", [bad.row], [bad.text])
-    data = {k: _concat([p[k] for p in parts]) for k in parts[0]} if parts else {}
+    data = {k: _concat([p.pop(k) for p in parts]) for k in list(parts[0])} if parts else {}
     rows_read = table.rows_read + len(table.malformed)
     _global_checks(data, mapping, problems, reader)
     bad = np.isin(data.get("row", np.zeros(0)), problems.bad_rows())
@@ -180,21 +180,20 @@ def _global_checks(data: dict, mapping: Mapping, problems: Problems,
 
 
 def _contacts(data: dict, mapping: Mapping, origin_s: float, notes: dict) -> pd.DataFrame:
-    n = len(data["row"])
-    get = {}
-    for name, values in data.items():
-        if name in TIME_FIELDS:
-            get[name] = values - origin_s
-        else:
-            get[name] = values
+    """The log's contacts table, each column built once in its final type (10M rows fit)."""
+    n = len(data.pop("row"))
+    get = data
+    for name in TIME_FIELDS:
+        if name in get:
+            get[name] = get[name] - origin_s
     for name, value in mapping.defaults.items():
         if name not in get:
-            get[name] = np.repeat(np.asarray(value, dtype=object), n)
+            get[name] = pd.Series(value, index=pd.RangeIndex(n))
     ids = {}
     for name in ("contact_id", "issue_id", "customer_id", "attempt", "segment"):
         if name not in get:
             continue
-        values = np.asarray(get[name])
+        values = np.asarray(get.pop(name))
         if values.dtype != object:
             ids[name] = values.astype(np.int64)
             continue
@@ -209,19 +208,18 @@ def _contacts(data: dict, mapping: Mapping, origin_s: float, notes: dict) -> pd.
            "customer_id": ids.get("customer_id", issue_id),
            "attempt": ids.get("attempt", _attempt(issue_id, get["arrival_s"])),
            "segment": ids.get("segment", np.ones(n, np.int64))}
+    index = pd.RangeIndex(n)
     for column in CONTACT_COLUMNS:
-        if column.name not in out:
-            out[column.name] = get.get(column.name, np.repeat(
-                np.asarray(PLACEHOLDERS.get(column.name), dtype=object), n))
-    frame = pd.DataFrame(out)[[c.name for c in CONTACT_COLUMNS]]
-    for column in CONTACT_COLUMNS:
-        frame[column.name] = frame[column.name].astype(column.dtype)
-    for name in OPTIONAL:
+        if column.name in out:
+            continue
+        values = get.pop(column.name, None)
+        if values is None:
+            values = pd.Series(PLACEHOLDERS.get(column.name), index=index)
+        out[column.name] = pd.Series(values, index=index, copy=False).astype(column.dtype)
+    for name in OPTIONAL + tuple(k for k in get if k.startswith("source_")):
         if name in get:
-            frame[name] = np.asarray(get[name])
-    for name in [k for k in get if k.startswith("source_")]:
-        frame[name] = get[name]
-    return frame
+            out[name] = pd.Series(np.asarray(get[name]), index=index, copy=False)
+    return pd.DataFrame(out, copy=False)
 
 
 def _attempt(issue_id: np.ndarray, arrival: np.ndarray) -> np.ndarray:
