@@ -3,7 +3,6 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,7 +12,7 @@ from sim.errors import InputError
 from sim.importers import import_agent_states, import_contacts, load_mapping, read_intervals
 from sim.importers import reader
 from sim.importers.intervals import to_forecast
-from sim.interaction_log import read_log
+from sim.interaction_log import InteractionLog, LogMeta, read_log
 from sim.kpis import score
 from sim.scenario import Scenario
 
@@ -248,8 +247,8 @@ def test_agent_state_labels_must_be_mapped(tmp_path, simulated):
     mapping = load_mapping(None, "agent_states", columns={
         "agent_id": "Agent", "state": "State", "start_s": "From", "end_s": "To"},
         time_format="%Y-%m-%d %H:%M:%S")
-    log = simulated.__class__(simulated.contacts, simulated.agent_states,
-                              simulated.meta.__class__(start_date="2026-03-02"))
+    log = InteractionLog(simulated.contacts, simulated.agent_states,
+                         LogMeta(start_date="2026-03-02"))
     with pytest.raises(InputError, match=r"column 'State' \(state\): 'LUNCH' at row 1 .*must "
                        r"be a label listed in \[states\]"):
         import_agent_states(tmp_path / "states.csv", mapping, log)
