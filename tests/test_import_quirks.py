@@ -109,6 +109,17 @@ def test_source_options_on_the_command_line_and_a_tsv_file(tmp_path, capsys):
     assert read_log(tmp_path / "tsv").contacts.equals(read_log(tmp_path / "bank").contacts)
 
 
+def test_a_bad_cell_is_named_by_its_export_column_not_a_derived_field(tmp_path):
+    lines = BANK.read_text(encoding="cp1252").splitlines()
+    cells = lines[3].split(";")
+    cells[8] = "-87"  # vru_time: enqueue_s = arrival + ivr would come before the arrival
+    (tmp_path / "calls.txt").write_text("\n".join(lines[:3] + [";".join(cells)]) + "\n",
+                                        encoding="cp1252")
+    with pytest.raises(InputError, match=r"^column 'vru_time' \(ivr_s\): '-87' at row 3 "
+                       r"\(1 row\(s\)\): negative duration: must be >= 0$"):
+        import_contacts(tmp_path / "calls.txt", load_mapping(BANK_MAP, "contacts"))
+
+
 def test_outcome_rules_and_sentinels_are_validated_with_their_key():
     with pytest.raises(InputError, match=r"\[outcomes\]: 'HANG.then' = 'gone' must map to one"):
         load_mapping(None, "contacts", outcomes={"HANG": {"when": "q == 0", "then": "gone",

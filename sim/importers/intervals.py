@@ -69,7 +69,7 @@ def read_intervals(path: str | Path, mapping: Mapping) -> IntervalData:
                          f"{bad.text[:80]!r}")
     frame, violations = _parse(raw, mapping)
     interval_s = mapping.interval_s or _infer_interval_s(frame["interval_start"])
-    violations += _rules(frame, interval_s)
+    violations += _rules(frame, interval_s, raw, mapping)
     raise_if_any(violations, rows)
     return IntervalData(frame, interval_s, mapping.sl_threshold_s,
                         mapping.source("queue") is not None, f"imported: {Path(path).name}",
@@ -152,7 +152,9 @@ def _infer_interval_s(starts: pd.Series) -> float:
     return float(steps.min())
 
 
-def _rules(frame: pd.DataFrame, interval_s: float) -> list[Violation]:
+def _rules(frame: pd.DataFrame, interval_s: float, raw: pd.DataFrame,
+           mapping: Mapping) -> list[Violation]:
+    """Row rules, each named by the export column it reads and shown with its raw cell."""
     counts = {name: frame[name].to_numpy(float) for name in COUNTS}
     local = frame["interval_start"]
     if getattr(local.dt, "tz", None) is not None:
@@ -174,8 +176,22 @@ def _rules(frame: pd.DataFrame, interval_s: float) -> list[Violation]:
                       "must be a whole number >= 0"))
     for name in ("aht_s", "asa_s", "avg_abandon_s"):
         rules.append((name, frame[name].to_numpy(float) < 0, "negative duration: must be >= 0"))
-    return [Violation(f"intervals.{name}", np.asarray(bad, bool), frame[name].to_numpy(), rule)
-            for name, bad, rule in rules if np.asarray(bad, bool).any()]
+    found = []
+    for name, bad, rule in rules:
+        bad = np.asarray(bad, bool)
+        if not bad.any():
+            continue
+        sources = [mapping.source(name)] if mapping.source(name) else [
+            mapping.source(part) for part in ("talk_s", "hold_s", "acw_s")
+            if name == "aht_s" and mapping.source(part)]
+        if len(sources) == 1:  # the export's column and its raw cell
+            found.append(Violation(f"column {sources[0]!r} ({name})", bad,
+                                   raw[sources[0]].to_numpy(), rule))
+        else:
+            where = f"column {' + '.join(map(repr, sources))} ({name})" if sources else (
+                f"intervals.{name}")
+            found.append(Violation(where, bad, frame[name].to_numpy(), rule))
+    return found
 
 
 def totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
