@@ -44,9 +44,38 @@ def parse_number(series: pd.Series, decimal: str = ".") -> Parsed:
     text = series.where(has)
     if decimal != "." and not pd.api.types.is_numeric_dtype(series.dtype):
         text = text.astype("str").str.replace(decimal, ".", regex=False).where(has)
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    values = _fast_float(text)
+    if values is None:
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     bad = has & np.isnan(values)
     return Parsed(values, bad, "a number" + comma_hint(series, bad, decimal))
+
+
+def _fast_float(text: pd.Series) -> np.ndarray | None:
+    """Arrow's cast reads a clean text column ~20x faster than pd.to_numeric; None when
+    some cell is not a plain number (then to_numeric finds which)."""
+    if pd.api.types.is_numeric_dtype(text.dtype):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return np.array(pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(
+            zero_copy_only=False))  # a writable copy
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return None
+
+
+def _fast_int(text: pd.Series) -> np.ndarray | None:
+    """Plain integer text as int64 by Arrow's exact cast (0 where missing); else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        ids = pc.cast(pa.array(text, from_pandas=True), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return np.array(pc.fill_null(ids, 0).to_numpy(zero_copy_only=False))  # writable
 
 
 def comma_hint(series: pd.Series, bad: np.ndarray, decimal: str) -> str:
@@ -192,6 +221,9 @@ def parse_id(series: pd.Series) -> tuple[np.ndarray, pd.Series | None, np.ndarra
     has = present(series)
     if pd.api.types.is_integer_dtype(series.dtype):
         return series.fillna(0).to_numpy(np.int64), None, ~has
+    fast = _fast_int(series.where(has))
+    if fast is not None:
+        return fast, None, ~has
     text = series.where(has).astype("str").str.strip()
     if text[has].str.fullmatch(INTEGER_TEXT).all():
         number = pd.to_numeric(text[has].str.replace(r"\.0*$", "", regex=True))
