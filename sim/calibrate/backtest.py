@@ -65,12 +65,24 @@ def backtest(log: InteractionLog, scenario: Scenario, reps: int,
         if progress:
             progress(rep + 1)
     stack = np.stack([r.to_numpy(float) for r in runs])  # reps x intervals x kpis
-    intervals = _compare(real_by.to_numpy(float), stack, real_by.index, KPIS)
+    intervals = _compare(real_by.to_numpy(float), stack, _labels(real_by.index, log), KPIS)
     overall_table = _compare(np.array([[_value(real_all, k) for k in KPIS]]),
                              np.array(overall, float)[:, None, :], pd.Index(["all"]), KPIS)
     summary = intervals.groupby("kpi", sort=False).apply(_errors, include_groups=False)
     return Backtest(intervals, overall_table.droplevel("interval"), summary.reindex(KPIS),
                     reps)
+
+
+def _labels(index: pd.Index, log: InteractionLog) -> pd.Index:
+    """Interval numbers as local date and clock time (the log's origin and time zone)."""
+    origin = log.meta.extra.get("origin") or log.meta.start_date
+    if origin is None:
+        day, second = np.divmod(index.to_numpy() * log.meta.interval_s, 86_400)
+        return pd.Index([f"day {int(d)} {int(s // 3600):02d}:{int(s % 3600 // 60):02d}"
+                         for d, s in zip(day, second)], name="interval")
+    starts = pd.Timestamp(origin) + pd.to_timedelta(index.to_numpy() * log.meta.interval_s,
+                                                    unit="s")
+    return pd.Index(starts.strftime("%Y-%m-%d %a %H:%M"), name="interval")
 
 
 def _value(report, kpi: str) -> float:

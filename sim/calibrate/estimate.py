@@ -15,7 +15,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from sim.calibrate.fits import fit_duration, fit_patience, short_abandon_threshold
+from sim.calibrate.fits import (fit_duration, fit_patience, km_tolerance,
+                                short_abandon_threshold)
 from sim.errors import InputError
 from sim.importers.patience import patience_from_log
 from sim.interaction_log import InteractionLog
@@ -146,7 +147,7 @@ def _queue(c, rows, new, queue, days, first_slot, width, interval_s, weekday, pa
                        f"{queue} patience")
     table["patience"] = fit.dist
     out.notes.append(fit.note)
-    if fit.km_gap is not None and fit.km_gap > 0.05:
+    if fit.km_gap is not None and fit.km_gap > km_tolerance(fit.abandoned):
         out.caveats.append(f"{queue}: patience is not exponential (Kaplan-Meier gap "
                            f"{fit.km_gap:.3f}); abandonment by wait band will be off")
     threshold, note = short_abandon_threshold(wait, abandoned, None if pd.isna(mean)

@@ -108,12 +108,19 @@ def fit_patience(wait_s: np.ndarray, abandoned: np.ndarray, mean_s: float | None
     gap = float(np.max(np.abs(survival[keep] - np.exp(-times[keep] / mean_s)))) if keep.any() \
         else 0.0
     se = mean_s / np.sqrt(n_ab)
-    verdict = "adequate" if gap <= MAX_KM_GAP else "poor: real patience is not exponential here"
+    verdict = ("poor: real patience is not exponential here" if gap > km_tolerance(n_ab)
+               else "adequate")
     return PatienceFit(
         {"dist": "exponential", "mean_s": _round(mean_s)}, n_ab, n, gap,
         f"{what}: exponential mean {mean_s:.1f} s +- {se:.1f} (censored MLE: {n_ab:,} "
         f"abandoned of {n:,} queued); Kaplan-Meier max gap {gap:.3f} up to the 95th "
         f"percentile wait {horizon:.0f} s: {verdict}")
+
+
+def km_tolerance(abandoned: int) -> float:
+    """Largest KM gap read as noise: MAX_KM_GAP, or the 5 % Kolmogorov-Smirnov critical
+    distance 1.36/sqrt(n) over the n observed abandons when that is wider."""
+    return max(MAX_KM_GAP, 1.36 / np.sqrt(max(abandoned, 1)))
 
 
 def kaplan_meier(time_s: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -93,14 +93,15 @@ def _table(frame, keys: list[str]) -> str:
             return "-"
         return f"{value:.1%}" if kpi in PERCENT else f"{value:.1f} s"
 
-    lines = [" ".join(f"{k:<14}" for k in keys) + f"{'real':>9} {'sim mean':>9} "
+    widths = {k: max(14, *(len(str(v)) for v in frame[k])) for k in keys}
+    lines = [" ".join(f"{k:<{widths[k]}}" for k in keys) + f"{'real':>9} {'sim mean':>9} "
              f"{'95 % band':>19}  inside"]
     for row in frame.itertuples(index=False):
         row = row._asdict()
         band = f"{show(row['kpi'], row['sim_low'])} - {show(row['kpi'], row['sim_high'])}"
         inside = "-" if row["inside"] is None or row["inside"] is pd.NA else (
             "yes" if row["inside"] else "NO")
-        lines.append(" ".join(f"{str(row[k]):<14}" for k in keys)
+        lines.append(" ".join(f"{str(row[k]):<{widths[k]}}" for k in keys)
                      + f"{show(row['kpi'], row['real']):>9} "
                      f"{show(row['kpi'], row['sim_mean']):>9} {band:>19}  {inside}")
     return "\n".join(lines)

@@ -60,9 +60,7 @@ def import_agent_states(path: str | Path, mapping: Mapping, log: InteractionLog,
                          f"has: {', '.join(table.columns)}{table.header_hint()}")
     frame, rows = read_whole(table)
     problems, skipped = Problems(), Counter()
-    for bad in table.malformed:
-        problems.add("row", f"short or long row: {bad.fields} field(s) where the header has "
-                     f"{len(table.columns)}", [bad.row], [bad.text])
+    problems.add_malformed(table)
     state = _states(frame, rows, mapping, problems, skipped)
     keep = state != SKIP
     frame, rows, state = frame[keep].reset_index(drop=True), rows[keep], state[keep]
@@ -98,10 +96,8 @@ def import_agent_states(path: str | Path, mapping: Mapping, log: InteractionLog,
     n_bad = len(problems.bad_rows())
     if problems and not skip_bad_rows:
         problems.raise_all()
-    if skip_bad_rows and n_read and n_bad / n_read > max_bad_share:
-        raise InputError(f"{Path(path).name}: {n_bad:,} of {n_read:,} rows rejected "
-                         f"({n_bad / n_read:.1%}), more than --max-bad-share "
-                         f"{max_bad_share:.1%}; first: {problems.lines()[0]}")
+    if skip_bad_rows:
+        problems.refuse_share(Path(path).name, n_read, max_bad_share)
     spells = spells[~np.isin(rows, problems.bad_rows())].reset_index(drop=True)
     if spells.empty:
         raise InputError(f"{path}: no agent-state spell could be imported")

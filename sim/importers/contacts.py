@@ -64,31 +64,18 @@ def import_contacts(path: str | Path, mapping: Mapping, skip_bad_rows: bool = Fa
     problems, skipped, notes = Problems(), Counter(), {}
     reader = ChunkReader(mapping, problems, skipped, notes)
     parts = [reader.read(chunk) for chunk in table.chunks()]
-    for bad in table.malformed:
-        problems.add("row", f"short row: {bad.fields} field(s) where the header has "
-                     f"{len(table.columns)}" if bad.fields < len(table.columns) else
-                     f"long row: {bad.fields} field(s) where the header has "
-                     f"{len(table.columns)}", [bad.row], [bad.text])
+    problems.add_malformed(table)
     data = {k: _concat([p.pop(k) for p in parts]) for k in list(parts[0])} if parts else {}
     rows_read = table.rows_read + len(table.malformed)
     _global_checks(data, mapping, problems, reader)
     bad = np.isin(data.get("row", np.zeros(0)), problems.bad_rows())
     origin_s = _origin_s({k: v[~bad] for k, v in data.items()}, mapping, reader)
-    if mapping.origin is not None and data:
-        early = data["arrival_s"] < origin_s
-        problems.add(where(provenance(mapping)["arrival_s"], "arrival_s"),
-                     f"must be on or after time.origin {mapping.origin}",
-                     data["row"][early], [reader.local(s).isoformat()
-                                          for s in data["arrival_s"][early]])
-        bad |= early
+    bad |= _before_origin(data, mapping, problems, reader, origin_s)
     if problems and not skip_bad_rows:
         problems.raise_all()
-    rejected = problems.rejected()
+    if skip_bad_rows:
+        problems.refuse_share(Path(path).name, rows_read, max_bad_share)
     n_bad = len(problems.bad_rows())
-    if skip_bad_rows and rows_read and n_bad / rows_read > max_bad_share:
-        raise InputError(f"{Path(path).name}: {n_bad:,} of {rows_read:,} rows rejected "
-                         f"({n_bad / rows_read:.1%}), more than --max-bad-share "
-                         f"{max_bad_share:.1%}; first: {problems.lines()[0]}")
     data = {k: v[~bad] for k, v in data.items()}
     if not len(data.get("row", ())):
         raise InputError(f"{path}: no row could be imported ({n_bad} rejected, "
@@ -110,8 +97,8 @@ def import_contacts(path: str | Path, mapping: Mapping, skip_bad_rows: bool = Fa
     out_notes = list(notes) + ["no agent-state spells: occupancy, utilization, per-hour and "
                                "cost KPIs are not available until `ccplan import "
                                "agent-states` adds them to this log"]
-    return ContactImport(InteractionLog(contacts, empty_states, meta), rejected, out_notes,
-                         dict(skipped))
+    return ContactImport(InteractionLog(contacts, empty_states, meta), problems.rejected(),
+                         out_notes, dict(skipped))
 
 
 def _check_sources(table, mapping: Mapping) -> None:
@@ -154,6 +141,18 @@ def _origin_s(data: dict, mapping: Mapping, reader: ChunkReader) -> float:
         reader.problems.raise_all()
         raise InputError("arrival_s: no readable arrival time in the export")
     return reader.local_midnight_s(float(good.min()))
+
+
+def _before_origin(data: dict, mapping: Mapping, problems: Problems, reader: ChunkReader,
+                   origin_s: float) -> np.ndarray:
+    """Rows arriving before a `time.origin` the mapping sets (reported)."""
+    if mapping.origin is None or not data:
+        return np.zeros(len(data.get("row", ())), dtype=bool)
+    early = data["arrival_s"] < origin_s
+    problems.add(where(provenance(mapping)["arrival_s"], "arrival_s"),
+                 f"must be on or after time.origin {mapping.origin}", data["row"][early],
+                 [reader.local(s).isoformat() for s in data["arrival_s"][early]])
+    return early
 
 
 def _global_checks(data: dict, mapping: Mapping, problems: Problems,

@@ -67,6 +67,22 @@ class Problems:
             more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
             raise InputError(prefix + lines[0] + more, [prefix + line for line in lines])
 
+    def add_malformed(self, table) -> None:
+        """Rows of `table` (an ExportTable) with fewer or more fields than its header."""
+        width = len(table.columns)
+        for bad in table.malformed:
+            kind = "short" if bad.fields < width else "long"
+            self.add("row", f"{kind} row: {bad.fields} field(s) where the header has {width}",
+                     [bad.row], [bad.text])
+
+    def refuse_share(self, source: str, rows_read: int, max_share: float) -> None:
+        """One line, exit 2 in the CLI: too many rows rejected to trust the rest."""
+        n_bad = len(self.bad_rows())
+        if rows_read and n_bad / rows_read > max_share:
+            raise InputError(f"{source}: {n_bad:,} of {rows_read:,} rows rejected "
+                             f"({n_bad / rows_read:.1%}), more than --max-bad-share "
+                             f"{max_share:.1%}; first: {self.lines()[0]}")
+
     def merge(self, other: "Problems") -> None:
         for key, (numbers, cells) in other._groups.items():
             mine = self._groups.setdefault(key, ([], []))
