@@ -263,3 +263,29 @@ def test_agent_state_labels_must_be_mapped(tmp_path, simulated):
     with pytest.raises(InputError, match=r"column 'State' \(state\): 'LUNCH' at row 1 .*must "
                        r"be a label listed in \[states\]"):
         import_agent_states(tmp_path / "states.csv", mapping, log)
+
+
+def test_cli_agent_state_event_list_joins_the_imported_log(tmp_path, capsys):
+    assert _bank(tmp_path, "--skip-bad-rows", "--max-bad-share", "10") == 0
+    (tmp_path / "events.csv").write_text(
+        "agent,event,at\n"
+        "A7,LOGIN,1999-08-01 08:00:00\nA7,TALK,1999-08-01 08:10:00\n"
+        "A7,ACW,1999-08-01 08:20:00\nA7,READY,1999-08-01 08:25:00\n"
+        "A7,LOGOUT,1999-08-01 09:00:00\n")
+    (tmp_path / "events.toml").write_text(
+        '[time]\nformat = "%Y-%m-%d %H:%M:%S"\ntimezone = "Asia/Jerusalem"\n'
+        '[columns]\nagent_id = "agent"\nstate = "event"\nstart_s = "at"\n'
+        '[states]\nLOGIN = "available"\nREADY = "available"\nTALK = "busy"\n'
+        'ACW = "wrap"\nLOGOUT = "offline"\n')
+    capsys.readouterr()
+    assert main(["import", "agent-states", str(tmp_path / "events.csv"), "--mapping",
+                 str(tmp_path / "events.toml"), "--log", str(tmp_path / "bank"),
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["spells"] == 4  # the logout has no length
+    log = read_log(tmp_path / "bank")
+    spells = log.agent_states
+    assert spells["state"].tolist() == ["available", "busy", "wrap", "available"]
+    assert (spells["end_s"] - spells["start_s"]).tolist() == [600.0, 600.0, 300.0, 2100.0]
+    assert spells["agent_group"].unique().tolist() == ["(none)"]  # A7 answered no call
+    assert score(log)["occupancy"] == pytest.approx(15 / 60)
+    assert len(log.contacts) == 39  # the contacts are kept as imported

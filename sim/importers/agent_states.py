@@ -3,9 +3,10 @@
 The states go into the log a contact import wrote (`ccplan import agent-states FILE --log
 LOG_DIR`): same origin and time line, so the KPI engine can score occupancy, utilisation,
 per-hour and cost KPIs of the imported contacts. One export row is one spell of one agent
-in one state, with a start and an end (or a duration); export labels map to the log states
-(available, busy, wrap, break, offline) or to `skip`. A workforce export is small (a spell
-per agent and state change), so it is read whole.
+in one state, with a start and an end (or a duration), or one state change (an event list:
+login, ready, talk, ..., logout) that lasts until the agent's next event; export labels map
+to the log states (available, busy, wrap, break, offline) or to `skip`. A workforce
+export is small (a spell per agent and state change), so it is read whole.
 """
 
 from __future__ import annotations
@@ -48,8 +49,6 @@ def import_agent_states(path: str | Path, mapping: Mapping, log: InteractionLog,
     for need in ("agent_id", "start_s"):
         if mapping.source(need) is None:
             raise InputError(f"mapping [columns]: {need} is required for an agent-state export")
-    if mapping.source("end_s") is None and mapping.source("duration_s") is None:
-        raise InputError("mapping [columns]: map end_s or duration_s (the spell's length)")
     if mapping.source("state") is None and "state" not in mapping.defaults:
         raise InputError("mapping: state not mapped; name the export column in [columns]")
     table = open_table(path, mapping.format, mapping.delimiter, mapping.encoding,
@@ -69,11 +68,18 @@ def import_agent_states(path: str | Path, mapping: Mapping, log: InteractionLog,
               for name in ("start_s", "end_s", "duration_s", "agent_id", "agent_group",
                            "partner") if name in mapping.columns}
     start = parsing.seconds_since(values["start_s"], origin)
+    notes = []
     if "end_s" in values:
         end = parsing.seconds_since(values["end_s"], origin)
-    else:
+    elif "duration_s" in values:
         end = start + values["duration_s"]
-    notes = []
+    else:
+        end = _next_event(values["agent_id"], start)
+        notes.append("no end_s or duration_s: each row is a state change lasting until the "
+                     "agent's next one (an agent's last event, e.g. a logout, has no length)")
+    last = np.isnan(end) & ~np.isnan(start) & ("end_s" not in values) & (
+        "duration_s" not in values)
+    end = np.where(last, start, end)  # an event list's last event: a zero-length spell
     before = np.nan_to_num(end, nan=1.0) <= 0
     if before.any():
         notes.append(f"{int(before.sum())} spell(s) ending before the log's day 0 left out")
@@ -101,6 +107,7 @@ def import_agent_states(path: str | Path, mapping: Mapping, log: InteractionLog,
     spells = spells[~np.isin(rows, problems.bad_rows())].reset_index(drop=True)
     if spells.empty:
         raise InputError(f"{path}: no agent-state spell could be imported")
+    spells = spells[spells["end_s"] > spells["start_s"]]  # zero-length events say nothing
     spells = spells.sort_values(["agent_id", "start_s"], kind="stable", ignore_index=True)
     meta = log.meta
     extra = dict(meta.extra) | {"agent_states_source": Path(path).name,
@@ -129,6 +136,17 @@ def _states(frame, rows, mapping: Mapping, problems: Problems, skipped: Counter)
     return state
 
 
+def _next_event(agent_id: pd.Series, start: np.ndarray) -> np.ndarray:
+    """End of each event-list row: the start of the same agent's next event (NaN if last)."""
+    order = np.lexsort((start, pd.factorize(agent_id)[0]))
+    agent = pd.factorize(agent_id)[0][order]
+    following = np.r_[start[order][1:], np.nan]
+    following[np.r_[agent[1:] != agent[:-1], True]] = np.nan
+    end = np.empty(len(start))
+    end[order] = following
+    return end
+
+
 def _origin_utc(log: InteractionLog, mapping: Mapping) -> pd.Timestamp:
     """The log's day 0 as a naive UTC instant (the contact import's time line)."""
     origin = log.meta.extra.get("origin")
@@ -143,13 +161,14 @@ def _groups(agent_id: pd.Series, log: InteractionLog) -> pd.Series:
     """An agent's group as the contact log shows it (its most frequent one)."""
     seen = log.contacts.dropna(subset=["agent_id", "agent_group"])
     groups = seen.groupby("agent_id")["agent_group"].agg(lambda g: g.mode().iloc[0])
-    return agent_id.map(groups).fillna(NO_GROUP)
+    return agent_id.map(groups).astype(object).fillna(NO_GROUP)
 
 
 def _columns(mapping: Mapping, name: str) -> list[str]:
     if name in ("start_s", "end_s") and mapping.source(name):
         return source_columns(mapping, name)
     if name == "end_s":
-        return source_columns(mapping, "start_s") + [mapping.columns["duration_s"]]
+        return source_columns(mapping, "start_s") + (
+            [mapping.columns["duration_s"]] if mapping.source("duration_s") else [])
     return [mapping.source(name) or mapping.source("agent_id")]
 
