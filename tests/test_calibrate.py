@@ -141,3 +141,31 @@ def test_calibrate_refuses_a_log_it_cannot_plan_from(truth):
     odd = InteractionLog(log.contacts, log.agent_states, LogMeta(interval_s=600.0))
     with pytest.raises(InputError, match="interval_s 600 must be 900 or 1800"):
         calibrate(odd)
+
+
+def test_cli_modules_of_import_calibrate_backtest_stay_light():
+    """`ccplan --help` loads every subcommand module: these import nothing heavy at top."""
+    import subprocess
+    import sys
+
+    code = ("import sys, sim.cli.import_data, sim.cli.calibrate, sim.cli.backtest; "
+            "print([m for m in ('pandas', 'numpy', 'scipy', 'pyarrow', 'simpy', 'tqdm', "
+            "'sim.engine', 'sim.kpis', 'sim.importers', 'sim.calibrate') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_backtest_json_and_interval_labels(truth, tmp_path, capsys):
+    import json
+
+    _, log, result = truth
+    write_log(log, tmp_path / "log")
+    (tmp_path / "cal.toml").write_text(scenario_toml(result))
+    assert main(["backtest", str(tmp_path / "log"), "--scenario", str(tmp_path / "cal.toml"),
+                 "--reps", "2", "--json", "--csv", str(tmp_path / "by_interval.csv")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out["overall"]) == {"service_level", "asa", "abandon_rate", "occupancy"}
+    assert out["reps"] == 2
+    table = (tmp_path / "by_interval.csv").read_text().splitlines()
+    assert table[1].startswith("service_level,2026-03-02 Mon 08:00,")

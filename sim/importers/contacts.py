@@ -69,6 +69,10 @@ def import_contacts(path: str | Path, mapping: Mapping, skip_bad_rows: bool = Fa
     rows_read = table.rows_read + len(table.malformed)
     _global_checks(data, mapping, problems, reader)
     bad = np.isin(data.get("row", np.zeros(0)), problems.bad_rows())
+    if not (~bad).any():  # nothing left: the problems say why, else the skips do
+        problems.raise_all()
+        raise InputError(f"{path}: no row could be imported ({len(problems.bad_rows())} "
+                         f"rejected, {sum(skipped.values())} skipped)")
     origin_s = _origin_s({k: v[~bad] for k, v in data.items()}, mapping, reader)
     bad |= _before_origin(data, mapping, problems, reader, origin_s)
     if problems and not skip_bad_rows:
@@ -77,9 +81,6 @@ def import_contacts(path: str | Path, mapping: Mapping, skip_bad_rows: bool = Fa
         problems.refuse_share(Path(path).name, rows_read, max_bad_share)
     n_bad = len(problems.bad_rows())
     data = {k: v[~bad] for k, v in data.items()}
-    if not len(data.get("row", ())):
-        raise InputError(f"{path}: no row could be imported ({n_bad} rejected, "
-                         f"{sum(skipped.values())} skipped)")
     contacts = _contacts(data, mapping, origin_s, notes)
     interval_s = float(mapping.interval_s or 1800.0)
     origin = reader.origin_local(origin_s)
