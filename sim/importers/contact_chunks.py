@@ -58,8 +58,8 @@ class ChunkReader:
     # the time line: seconds from `ref` on UTC; local clock only when shown
     def seconds_of(self, local: pd.Timestamp) -> float:
         instant = local.tz_localize(self.mapping.timezone or "UTC").tz_convert("UTC")
-        return (instant.tz_localize(None) - (self.ref or instant.tz_localize(None))
-                ).total_seconds()
+        instant = instant.tz_localize(None)
+        return (instant - (instant if self.ref is None else self.ref)).total_seconds()
 
     def local_midnight_s(self, seconds: float) -> float:
         return self.seconds_of(self.local(seconds).tz_localize(None).normalize())
@@ -68,13 +68,10 @@ class ChunkReader:
         return ((self.ref + pd.Timedelta(seconds=seconds)).tz_localize("UTC")
                 .tz_convert(self.mapping.timezone or "UTC"))
 
-    def origin_local(self, origin_s: float) -> pd.Timestamp:
-        return self.local(origin_s)
-
     def read(self, chunk) -> dict:
-        local = Problems()
+        found = Problems()
         frame, rows = chunk.frame, chunk.rows
-        outcome, skip = self._outcomes(frame, rows, local)
+        outcome, skip = self._outcomes(frame, rows, found)
         if skip.any():
             frame, rows, outcome = (frame[~skip].reset_index(drop=True), rows[~skip],
                                     outcome[~skip])
@@ -83,23 +80,23 @@ class ChunkReader:
             if name == "outcome":
                 continue
             if name in ID_FIELDS:
-                values[name] = self._ids(frame, rows, name, local)
+                values[name] = self._ids(frame, rows, name, found)
                 continue
-            parsed = read_field(frame, rows, self.mapping, name, local)
+            parsed = read_field(frame, rows, self.mapping, name, found)
             values[name], later[name] = parsed.values, parsed.later
         seconds = self._times(values, later)
         get = {**{k: v for k, v in values.items() if k not in TIME_FIELDS}, **seconds,
                "outcome": outcome}
         for name in DURATION_FIELDS:
             if name in get:
-                report(local, frame, rows, self.sources[name], name, get[name] < 0,
+                report(found, frame, rows, self.sources[name], name, get[name] < 0,
                        "negative duration: must be >= 0")
         for name, value in self.mapping.defaults.items():
             get.setdefault(name, np.repeat(np.asarray(value, dtype=object), len(frame)))
         times = _derive_times(get, outcome, self.notes)
-        self._rules(frame, rows, get, times, outcome, local)
-        good = ~np.isin(rows, local.bad_rows())
-        self.problems.merge(local)
+        self._rules(frame, rows, get, times, outcome, found)
+        good = ~np.isin(rows, found.bad_rows())
+        self.problems.merge(found)
         out = {"row": rows[good], "outcome": pd.Categorical(outcome[good])}
         kept = {k: v for k, v in get.items() if k not in self.mapping.defaults
                 and k not in ("outcome", "ivr_s", "wait_s", "hold_s")}  # in the times now
