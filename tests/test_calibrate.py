@@ -17,6 +17,7 @@ from sim.scenario import Scenario, load_scenario
 DAYS, DAILY, PROFILE = 10, 400, [1, 2, 3, 2, 2, 3, 2, 1]
 STAFFING = [3, 5, 7, 5, 5, 7, 5, 3]
 HANDLE_MEAN, HANDLE_CV, PATIENCE_MEAN = 240.0, 0.8, 150.0
+REDIAL_SHARE, REDIAL_DELAY_S = 0.3, 600.0
 
 
 def _truth(minimal) -> Scenario:
@@ -26,7 +27,9 @@ def _truth(minimal) -> Scenario:
         arrivals={"daily_volume": DAILY, "profile": PROFILE},
         handle={"dist": "lognormal", "mean_s": HANDLE_MEAN, "cv": HANDLE_CV},
         wrap={"dist": "gamma", "mean_s": 30, "cv": 0.5},
-        patience={"dist": "exponential", "mean_s": PATIENCE_MEAN})
+        patience={"dist": "exponential", "mean_s": PATIENCE_MEAN},
+        redial={"share": REDIAL_SHARE,
+                "delay": {"dist": "exponential", "mean_s": REDIAL_DELAY_S}})
     data["agent_groups"][0]["staffing"] = STAFFING
     return Scenario.model_validate(data)
 
@@ -54,6 +57,13 @@ def test_estimates_recover_the_truth_within_sampling_error(truth):
     assert abandoned > 100
     assert abs(queue["patience"]["mean_s"] - PATIENCE_MEAN) <= 4 * PATIENCE_MEAN / np.sqrt(
         abandoned)
+    # redials: a binomial share of the abandoned callers, exponential delays
+    share = queue["redial"]["share"]
+    assert abs(share - REDIAL_SHARE) <= 4 * np.sqrt(REDIAL_SHARE * (1 - REDIAL_SHARE) / abandoned)
+    redials = share * abandoned
+    # median / ln 2 has a standard error of mean / (ln 2 sqrt(n))
+    assert abs(queue["redial"]["delay"]["mean_s"] - REDIAL_DELAY_S) <= (
+        4 * REDIAL_DELAY_S / (np.log(2) * np.sqrt(redials)))
     staffing = np.asarray(result.scenario["agent_groups"][0]["staffing"]).reshape(-1, 8)
     off = staffing - np.asarray(STAFFING)
     # states cannot tell an agent finishing a call past mid-interval from a rostered one

@@ -161,7 +161,7 @@ def _queue(c, rows, new, queue, days, first_slot, width, interval_s, weekday, pa
         table["redial"] = {"share": float(f"{share:.4g}"),
                            "delay": {"dist": "exponential", "mean_s": float(f"{delay_s:.4g}")}}
         out.notes.append(f"{queue}: redial share {share:.1%} of {n:,} abandoned callers, mean "
-                         f"delay {delay_s:.0f} s")
+                         f"delay {delay_s:.0f} s (exponential, from the median delay)")
     return table
 
 
@@ -228,7 +228,8 @@ def _redials(log: InteractionLog, out: Calibration) -> dict:
     for name in np.unique(queue[abandoned]):
         mine = abandoned & (queue == name)
         k = int(followed[mine].sum())
-        delay = float(np.mean(gaps[mine & followed])) if k else 600.0
+        # median / ln 2: the exponential mean, robust to redials deferred past a close
+        delay = float(np.median(gaps[mine & followed]) / np.log(2)) if k else 600.0
         result["by_queue"][name] = (k / mine.sum(), max(delay, 1.0), int(mine.sum()))
     return result
 
