@@ -179,3 +179,31 @@ def test_backtest_json_and_interval_labels(truth, tmp_path, capsys):
     assert out["reps"] == 2
     table = (tmp_path / "by_interval.csv").read_text().splitlines()
     assert table[1].startswith("service_level,2026-03-02 Mon 08:00,")
+
+
+def test_volumes_are_per_weekday_once_the_log_spans_two_weeks():
+    from sim.calibrate.estimate import _expected
+
+    weekday = np.arange(21) % 7
+    counts = np.where(weekday[:, None] < 5, 100.0, 20.0) + np.arange(21)[:, None] % 3
+    expected, per_weekday = _expected(counts, weekday)
+    assert per_weekday
+    assert expected[0, 0] == counts[weekday == 0, 0].mean()
+    assert expected[5, 0] == counts[weekday == 5, 0].mean()
+    short, per_weekday = _expected(counts[:13], weekday[:13])
+    assert not per_weekday and np.allclose(short, counts[:13].mean(axis=0))
+
+
+def test_short_abandon_threshold_finds_an_early_spike():
+    from sim.calibrate.fits import short_abandon_threshold
+
+    rng = np.random.default_rng(4)
+    n = 20_000
+    patience = np.where(rng.random(n) < 0.1, rng.uniform(0, 4, n), rng.exponential(200, n))
+    offered = rng.exponential(60, n)  # how long each caller would have had to wait
+    wait, abandoned = np.minimum(patience, offered), patience < offered
+    threshold, _ = short_abandon_threshold(wait, abandoned, wait.sum() / abandoned.sum())
+    assert threshold == 4.0
+    smooth = rng.exponential(200, n)
+    wait, abandoned = np.minimum(smooth, offered), smooth < offered
+    assert short_abandon_threshold(wait, abandoned, wait.sum() / abandoned.sum())[0] == 5.0
