@@ -207,3 +207,13 @@ def test_short_abandon_threshold_finds_an_early_spike():
     smooth = rng.exponential(200, n)
     wait, abandoned = np.minimum(smooth, offered), smooth < offered
     assert short_abandon_threshold(wait, abandoned, wait.sum() / abandoned.sum())[0] == 5.0
+
+
+def test_chat_concurrency_is_read_from_overlapping_chats():
+    from pathlib import Path
+
+    omnichannel = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                                / "omnichannel.toml")
+    result = calibrate(simulate(omnichannel, seed=1))
+    held = {g["name"]: g.get("max_chats", 1) for g in result.scenario["agent_groups"]}
+    assert held == {g.name: g.max_chats for g in omnichannel.agent_groups}

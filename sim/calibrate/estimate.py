@@ -65,6 +65,10 @@ def calibrate(log: InteractionLog, name: str = "calibrated") -> Calibration:
         out.caveats.append("times are on the UTC line from day 0 (a day after a DST change "
                            "is shifted by the change): the profile mixes both clocks")
     redial = _redials(log, out)
+    legs = int((c["segment"].to_numpy() > 1).sum())
+    if legs:
+        out.caveats.append(f"{legs:,} transferred legs (segment > 1) are not simulated: "
+                           "transfers need contact reasons with transfer probabilities")
     new = (c["segment"].to_numpy() == 1) & ~redial["is_redial"]
     weekday = _weekdays(log.meta.start_date, days)
     patience = patience_from_log(log)
@@ -268,7 +272,14 @@ def _groups(log: InteractionLog, days, first_slot, width, interval_s, out) -> li
             continue
         flat = staffing[0].tolist() if (staffing == staffing[0]).all() else staffing.ravel(
             ).tolist()
-        tables.append({"name": str(name), "serves": serves, "staffing": [int(v) for v in flat]})
+        table = {"name": str(name), "serves": serves, "staffing": [int(v) for v in flat]}
+        chats = answered[(group == name).to_numpy() & (answered["channel"] == "chat").to_numpy()]
+        held = _max_chats(chats)
+        if held > 1:
+            table["max_chats"] = held
+            out.notes.append(f"group {name}: holds up to {held} chats at once (the most any "
+                             f"of its agents held, over {len(chats):,} chats)")
+        tables.append(table)
         out.notes.append(f"group {name}: serves {', '.join(serves)} "
                          f"({int(counts.sum()):,} answered: "
                          + ", ".join(f"{q} {int(counts[q]):,}" for q in serves)
@@ -278,6 +289,28 @@ def _groups(log: InteractionLog, days, first_slot, width, interval_s, out) -> li
                            "idle agents are invisible, so staffing is understated and "
                            "simulated waits overstated where agents were idle")
     return tables
+
+
+def _max_chats(chats: pd.DataFrame) -> int:
+    """The most contacts any agent held at once (talk spans, answer to answer + handle)."""
+    if chats.empty:
+        return 1
+    start = chats["answer_s"].to_numpy(float)
+    end = start + chats["handle_s"].to_numpy(float)
+    agent = pd.factorize(chats["agent_id"].fillna("?"))[0]
+    times = np.r_[start, end]
+    step = np.r_[np.ones(len(start)), -np.ones(len(end))]
+    who = np.r_[agent, agent]
+    order = np.lexsort((step, times, who))  # an end before a start at the same instant
+    held = np.zeros(len(order))
+    running = 0.0
+    last = -1
+    for k, i in enumerate(order):  # chats are few: a plain sweep is clear enough
+        if who[i] != last:
+            running, last = 0.0, who[i]
+        running += step[i]
+        held[k] = running
+    return max(1, int(held.max()))
 
 
 def _staffing_from_states(spells, days, first_slot, width, interval_s) -> np.ndarray:

@@ -41,9 +41,9 @@ def fit_duration(values: np.ndarray, what: str) -> Fit | None:
     n = len(values)
     if n == 0:
         return None
-    if np.all(values == values[0]):
-        return Fit({"dist": "deterministic", "mean_s": _round(values[0])}, n,
-                   f"{what}: always {values[0]:g} s (n={n:,})")
+    if values.std() <= 1e-9 * max(values.mean(), 1.0):
+        return Fit({"dist": "deterministic", "mean_s": _round(values.mean())}, n,
+                   f"{what}: always {values.mean():g} s (n={n:,})")
     positive = values[values > 0]
     zero_share = 1 - len(positive) / n
     if zero_share > 0.01 or len(positive) < 20:
@@ -54,7 +54,7 @@ def fit_duration(values: np.ndarray, what: str) -> Fit | None:
     sigma = logs.std()
     lognormal = {"dist": "lognormal", "mean_s": _round(np.exp(logs.mean() + sigma**2 / 2)),
                  "cv": _round(np.sqrt(np.expm1(sigma**2)))}
-    shape, _, scale = stats.gamma.fit(positive, floc=0)
+    shape, scale = _gamma_mle(positive)
     gamma = {"dist": "gamma", "mean_s": _round(shape * scale), "cv": _round(1 / np.sqrt(shape))}
     d_log = stats.kstest(sample, stats.lognorm(s=sigma, scale=np.exp(logs.mean())).cdf).statistic
     d_gamma = stats.kstest(sample, stats.gamma(shape, scale=scale).cdf).statistic
@@ -67,6 +67,25 @@ def fit_duration(values: np.ndarray, what: str) -> Fit | None:
     return Fit(best, n, f"{what}: {best['dist']} mean {best['mean_s']:g} s cv {best['cv']:g} "
                         f"(n={n:,}, sample mean {mean:.1f} s +- {positive.std() / np.sqrt(n):.1f}; "
                         f"KS D={d_best:.3f}, {other} D={d_other:.3f})")
+
+
+def _gamma_mle(values: np.ndarray) -> tuple[float, float]:
+    """Gamma shape and scale by maximum likelihood (by moments if the solver fails, as it
+    does on nearly constant data)."""
+    import warnings
+
+    from scipy import stats
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            shape, _, scale = stats.gamma.fit(values, floc=0)
+            if np.isfinite(shape) and np.isfinite(scale) and shape > 0:
+                return shape, scale
+        except (ValueError, RuntimeError, FloatingPointError):
+            pass
+    cv2 = max(values.var() / values.mean() ** 2, 1e-12)
+    return 1 / cv2, values.mean() * cv2
 
 
 def _empirical(values: np.ndarray, what: str, why: str) -> Fit:
