@@ -172,6 +172,9 @@ def test_calls_across_both_dst_changes_keep_their_true_duration(tmp_path):
     # day 0 is 2026-03-29 00:00 CET; 02:50 CEST on 2026-10-25 is 00:50 UTC
     utc = pd.Timestamp("2026-10-25 00:50", tz="UTC") - pd.Timestamp("2026-03-29", tz="Europe/Paris")
     assert c["arrival_s"].iloc[0] == utc.total_seconds()
+    from sim.calibrate import calibrate  # a profile over a DST change mixes two clocks
+
+    assert any("DST change" in caveat for caveat in calibrate(log).caveats)
 
 
 def test_a_stamp_in_the_skipped_spring_hour_is_refused(tmp_path):

@@ -61,7 +61,7 @@ def calibrate(log: InteractionLog, name: str = "calibrated") -> Calibration:
     out.notes.append(f"horizon: {days} day(s), {horizon['open_time']}-{horizon['close_time']} "
                      f"(the first and last interval with an arrival), {interval_min:g}-min "
                      "intervals")
-    if log.meta.extra.get("timezone", "UTC") != "UTC":
+    if _spans_dst_change(log, days):
         out.caveats.append("times are on the UTC line from day 0 (a day after a DST change "
                            "is shifted by the change): the profile mixes both clocks")
     redial = _redials(log, out)
@@ -81,6 +81,16 @@ def calibrate(log: InteractionLog, name: str = "calibrated") -> Calibration:
                     "seed": 1, "horizon": horizon, "queues": queues,
                     "agent_groups": _groups(log, days, first_slot, width, interval_s, out)}
     return out
+
+
+def _spans_dst_change(log: InteractionLog, days: int) -> bool:
+    """The log's UTC offset changes on some day of its span (imported logs only)."""
+    origin, zone = log.meta.extra.get("origin"), log.meta.extra.get("timezone", "UTC")
+    if origin is None or zone == "UTC":
+        return False
+    first = pd.Timestamp(origin).tz_convert(zone)
+    days_end = first + pd.to_timedelta(np.arange(days + 1), unit="D")
+    return len({stamp.utcoffset() for stamp in days_end}) > 1
 
 
 def _clock(seconds: float) -> str:
