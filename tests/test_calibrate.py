@@ -217,3 +217,19 @@ def test_chat_concurrency_is_read_from_overlapping_chats():
     result = calibrate(simulate(omnichannel, seed=1))
     held = {g["name"]: g.get("max_chats", 1) for g in result.scenario["agent_groups"]}
     assert held == {g.name: g.max_chats for g in omnichannel.agent_groups}
+
+
+def test_transfers_become_reasons_with_the_observed_share():
+    from pathlib import Path
+
+    helpdesk = load_scenario(Path(__file__).resolve().parents[1] / "scenarios"
+                             / "helpdesk_l1_l2.toml")
+    log = simulate(helpdesk, seed=1)
+    result = calibrate(log)
+    l1 = next(q for q in helpdesk.queues if q.name == "L1")
+    truth = sum(r.share * r.transfer_prob for r in l1.reasons) / sum(r.share for r in l1.reasons)
+    reasons = next(q for q in result.scenario["queues"] if q["name"] == "L1")["reasons"]
+    answered = sum(r["share"] for r in reasons)
+    moved = sum(r["share"] for r in reasons if r.get("transfer_to") == "L2")
+    assert abs(moved / answered - truth) <= 4 * np.sqrt(truth * (1 - truth) / answered)
+    assert not any("transferred legs" in caveat for caveat in result.caveats)

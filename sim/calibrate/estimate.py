@@ -66,9 +66,9 @@ def calibrate(log: InteractionLog, name: str = "calibrated") -> Calibration:
                            "is shifted by the change): the profile mixes both clocks")
     redial = _redials(log, out)
     legs = int((c["segment"].to_numpy() > 1).sum())
-    if legs:
-        out.caveats.append(f"{legs:,} transferred legs (segment > 1) are not simulated: "
-                           "transfers need contact reasons with transfer probabilities")
+    if legs and "transferred_to" in log.meta.extra.get(UNMAPPED_COLUMNS, ()):
+        out.caveats.append(f"{legs:,} transferred legs (segment > 1) are not simulated: the "
+                           "log does not say where contacts were transferred")
     new = (c["segment"].to_numpy() == 1) & ~redial["is_redial"]
     weekday = _weekdays(log.meta.start_date, days)
     patience = patience_from_log(log)
@@ -159,6 +159,9 @@ def _queue(c, rows, new, queue, days, first_slot, width, interval_s, weekday, pa
     mean = patience["mean_patience_s"].get(queue)
     fit = fit_patience(wait, abandoned, None if pd.isna(mean) else float(mean),
                        f"{queue} patience")
+    reasons = _transfer_reasons(c, answered, queue, out)
+    if reasons:
+        table["reasons"] = reasons
     table["patience"] = fit.dist
     out.notes.append(fit.note)
     if fit.km_gap is not None and fit.km_gap > km_tolerance(fit.abandoned):
@@ -177,6 +180,27 @@ def _queue(c, rows, new, queue, days, first_slot, width, interval_s, weekday, pa
         out.notes.append(f"{queue}: redial share {share:.1%} of {n:,} abandoned callers, mean "
                          f"delay {delay_s:.0f} s (exponential, from the median delay)")
     return table
+
+
+def _transfer_reasons(c: pd.DataFrame, answered: np.ndarray, queue: str,
+                      out: Calibration) -> list[dict]:
+    """Transfers as reasons: one reason per target queue whose contacts are all handed on,
+    weighted by how many answered contacts went there, and the rest as one plain reason."""
+    targets = c.loc[answered, "transferred_to"].dropna()
+    targets = targets[targets.isin(set(c["queue"].dropna())) & (targets != queue)]
+    if targets.empty:
+        return []
+    counts = targets.value_counts()
+    reasons = [{"name": f"transferred to {target}", "share": int(n), "transfer_prob": 1.0,
+                "transfer_to": str(target)} for target, n in counts.items()]
+    rest = int(answered.sum()) - int(counts.sum())
+    if rest > 0:
+        reasons.append({"name": "general", "share": rest})
+    out.notes.append(f"{queue}: transfers " + ", ".join(
+        f"{n / answered.sum():.1%} to {t}" for t, n in counts.items())
+        + f" of {int(answered.sum()):,} answered (as reasons; arrivals of the target queue "
+        "exclude transferred legs)")
+    return reasons
 
 
 def _expected(counts: np.ndarray, weekday: np.ndarray) -> tuple[np.ndarray, bool]:
