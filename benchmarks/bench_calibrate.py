@@ -5,7 +5,9 @@
 Simulates a two-queue center (38 agents at the peak in two groups, ~2,100 calls a day,
 08:00-20:00) for `--days` days as the "real" log, then times `calibrate` (and writing the TOML) and a
 `backtest` with `--reps` replications, and prints how well the backtest matched.
-Not a test: run on demand.
+With `--shipped`, also simulates every scenario in scenarios/ (seed 1), calibrates it
+back and backtests it, printing whether each KPI lies inside the band. Not a test: run on
+demand.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--days", type=int, default=30, help="days of the 'real' log")
     parser.add_argument("--reps", type=int, default=10, help="backtest replications")
+    parser.add_argument("--shipped", action="store_true",
+                        help="also calibrate and backtest every shipped scenario")
     args = parser.parse_args()
     from sim.calibrate import backtest, calibrate, scenario_toml
     from sim.engine import simulate
@@ -67,6 +71,24 @@ def main() -> None:
           f"({seconds / args.reps:.1f} s per replication)")
     print(check.summary.to_string(float_format=lambda v: f"{v:.3f}"))
     print(check.overall.to_string(float_format=lambda v: f"{v:.3f}"))
+    if args.shipped:
+        shipped(args.reps)
+
+
+def shipped(reps: int) -> None:
+    from pathlib import Path
+
+    from sim.calibrate import backtest, calibrate
+    from sim.engine import simulate
+    from sim.scenario import Scenario, load_scenario
+
+    for path in sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml")):
+        log = simulate(load_scenario(path), seed=1)
+        calibrated = Scenario.model_validate(calibrate(log).scenario)
+        check = backtest(log, calibrated, reps)
+        inside = check.overall["inside"].tolist()
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in check.summary["inside_share"].items())
+        print(f"{path.stem}: overall inside {inside}; intervals inside: {shares}")
 
 
 if __name__ == "__main__":
