@@ -60,12 +60,12 @@ class Problems:
         return pd.concat(parts, ignore_index=True).sort_values(
             "row", kind="stable", ignore_index=True)
 
-    def raise_all(self, prefix: str = "") -> None:
+    def raise_all(self) -> None:
         """One InputError: the first problem in the message, all of them in `problems`."""
         lines = self.lines()
         if lines:
             more = f" (and {len(lines) - 1} more problem(s))" if len(lines) > 1 else ""
-            raise InputError(prefix + lines[0] + more, [prefix + line for line in lines])
+            raise InputError(lines[0] + more, lines)
 
     def add_malformed(self, table) -> None:
         """Rows of `table` (an ExportTable) with fewer or more fields than its header."""
