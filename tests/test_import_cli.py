@@ -41,7 +41,11 @@ def test_import_contacts_options_without_mapping_file(tmp_path, capsys):
     args += ["--column", "queue=state", "--column", "channel=state"]
     assert main(args) == 2
     assert "column 'state' (outcome): '???' at row 3" in capsys.readouterr().err
-    assert main(args + ["--skip-bad-rows", "--rejects", str(tmp_path / "bad.csv")]) == 0
+    assert main(args + ["--skip-bad-rows"]) == 2  # 1 of 3 rows is more than 1 %
+    assert "1 of 3 rows rejected (33.3%), more than --max-bad-share 1.0%" in (
+        capsys.readouterr().err)
+    assert main(args + ["--skip-bad-rows", "--max-bad-share", "50", "--rejects",
+                        str(tmp_path / "bad.csv")]) == 0
     captured = capsys.readouterr()
     assert "rejected row 3: column 'state' (outcome): '???'" in captured.err
     assert "imported 2 of 3 rows" in captured.out

@@ -98,9 +98,9 @@ def test_text_ids_are_numbered_and_kept(tmp_path):
 
 @pytest.mark.parametrize("line, message", [
     ("4,2026-03-02 08:10:00,,2026-03-02 08:09:00,ABD,,,billing",
-     "contacts.end_s: 29340 at row 4 (1 row(s)): end before start"),
+     "column 'end' (end_s): '2026-03-02 08:09:00' at row 4 (1 row(s)): end before start"),
     ("4,2026-03-02 08:10:00,2026-03-02 08:10:05,2026-03-02 08:15:00,ANS,-20,5,billing",
-     "contacts.handle_s: -20 at row 4 (1 row(s)): negative duration"),
+     "column 'talk' (handle_s): '-20' at row 4 (1 row(s)): negative duration"),
     ("4,2026-03-02 08:10:00,,2026-03-02 08:11:00,TIMEOUT,,,billing",
      "column 'result' (outcome): 'TIMEOUT' at row 4 (1 row(s)): must be a label listed in "
      "[outcomes] ('ANS', 'ABD')"),
@@ -108,7 +108,7 @@ def test_text_ids_are_numbered_and_kept(tmp_path):
      "column 'start' (arrival_s): 'yesterday' at row 4 (1 row(s)): must be a timestamp in "
      "format '%Y-%m-%d %H:%M:%S'"),
     ("4,2026-03-02 08:10:00,2026-03-02 08:10:05,2026-03-02 08:15:00,ANS,long,5,billing",
-     "column 'talk' (handle_s): 'long' at row 4 (1 row(s)): must be a number of s"),
+     "column 'talk' (handle_s): 'long' at row 4 (1 row(s)): must be a number of seconds"),
 ])
 def test_bad_rows_fail_with_row_number_and_reason(tmp_path, line, message):
     with pytest.raises(InputError) as err:
@@ -120,7 +120,11 @@ def test_skip_bad_rows_reports_each_left_out_row(tmp_path):
     lines = GOOD + ["4,2026-03-02 08:10:00,,2026-03-02 08:11:00,TIMEOUT,,,billing",
                     "5,2026-03-02 08:10:00,2026-03-02 08:10:05,2026-03-02 08:15:00,ANS,-1,5,"
                     "billing"]
-    result = _import(tmp_path, lines, skip=True)
+    with pytest.raises(InputError, match=r"2 of 5 rows rejected \(40.0%\), more than "
+                       r"--max-bad-share 1.0%; first: column 'result' \(outcome\)"):
+        _import(tmp_path, lines, skip=True)
+    result = import_contacts(_write(tmp_path, lines), _mapping(), skip_bad_rows=True,
+                             max_bad_share=0.4)
     assert len(result.log.contacts) == 3
     assert result.rejected["row"].tolist() == [4, 5]
     assert result.rejected["reason"].tolist()[1] == "negative duration: must be >= 0"
@@ -287,7 +291,7 @@ def test_wrong_time_format_reports_the_parse_error(tmp_path):
      'booleans.true: \'yes\' must be a list of texts, e.g. true = ["Y"]'),
     ("contacts", "[settings]\nsl_threshold_s = 20",
      ("mapping: table(s) [settings] not used to import contacts (tables for contacts: "
-      "source, time, columns, outcomes, booleans, defaults)")),
+      "source, time, columns, outcomes, booleans, defaults, missing)")),
     ("contacts", 'columns = "x"', "mapping: columns = 'x' must be a table [columns]"),
     ("intervals", '[outcomes]\nOK = "answered"',
      "mapping: table(s) [outcomes] not used to import intervals"),

@@ -97,19 +97,20 @@ def test_interval_inferred_and_example_reads():
 
 @pytest.mark.parametrize("row, message", [
     ("2026-03-02 09:00,billing,5,6,0,200,10,,80",
-     "intervals.handled: 6 at row 4 (1 row(s)): handled + abandoned must not exceed offered"),
+     "column 'Handled' (handled): '6' at row 4 (1 row(s)): handled + abandoned must not "
+     "exceed offered"),
     ("2026-03-02 09:10,billing,5,5,0,200,10,,80",
-     "intervals.interval_start: 2026-03-02T09:10:00 at row 4 (1 row(s)): must "
+     "column 'Interval' (interval_start): '2026-03-02 09:10' at row 4 (1 row(s)): must "
      "start on the 1800-second interval grid"),
     ("2026-03-02 08:00,billing,5,5,0,200,10,,80",
-     "intervals.interval_start: 2026-03-02T08:00:00 at row 4 (1 row(s)): must "
+     "column 'Interval' (interval_start): '2026-03-02 08:00' at row 4 (1 row(s)): must "
      "be unique per queue"),
     ("2026-03-02 09:00,billing,,5,0,200,10,,80",
      "column 'Offered' (offered): empty value at row 4 (1 row(s)): must be a number on every"),
     ("2026-03-02 09:00,billing,5,5,0,-200,10,,80",
-     "intervals.aht_s: -200 at row 4 (1 row(s)): negative duration"),
+     "column 'AHT' (aht_s): '-200' at row 4 (1 row(s)): negative duration"),
     ("2026-03-02 09:00,billing,5,5,0,200,10,,180",
-     "intervals.service_level_pct: 180 at row 4 (1 row(s)): must lie in 0-100"),
+     "column 'SL' (service_level_pct): '180' at row 4 (1 row(s)): must lie in 0-100"),
     ("soon,billing,5,5,0,200,10,,80",
      "column 'Interval' (interval_start): 'soon' at row 4 (1 row(s)): must be set on every"),
 ])

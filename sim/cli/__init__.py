@@ -15,7 +15,8 @@ import sys
 from sim.errors import InputError
 
 # Sub-modules of sim.cli, in the order `ccplan --help` lists them.
-COMMAND_MODULES = ["simulate", "erlang", "staff", "roster", "kpi", "summary", "import_data"]
+COMMAND_MODULES = ["simulate", "erlang", "staff", "roster", "kpi", "summary", "import_data",
+                   "calibrate", "backtest"]
 
 
 def build_parser() -> argparse.ArgumentParser:

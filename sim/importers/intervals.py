@@ -18,6 +18,7 @@ import pandas as pd
 from sim.errors import InputError
 from sim.importers import parsing
 from sim.importers.mapping import Mapping
+from sim.importers.reader import open_table, read_whole
 from sim.kpis.engine import KpiReport, make_report
 from sim.kpis.settings import KpiSettings
 from sim.kpis.validate import Violation, raise_if_any
@@ -46,22 +47,30 @@ class IntervalData:
 
 
 def read_intervals(path: str | Path, mapping: Mapping) -> IntervalData:
-    raw = parsing.read_table(path, mapping.format, mapping.delimiter, mapping.encoding)
+    table = open_table(path, mapping.format, mapping.delimiter, mapping.encoding,
+                       mapping.missing)
     missing = [f"{src} (for {name})" for name, src in mapping.columns.items()
-               if src not in raw.columns]
+               if src not in table.columns]
     if missing:
         raise InputError(f"{path}: required column(s) missing: {', '.join(missing)}; "
-                         f"the file has: {', '.join(map(str, raw.columns))}")
+                         f"the file has: {', '.join(map(str, table.columns))}"
+                         f"{table.header_hint()}")
     for need in ("interval_start", "offered"):
         if mapping.source(need) is None:
             raise InputError(f"mapping [columns]: {need} is required for an interval export")
     if mapping.source("aht_s") is None and mapping.source("talk_s") is None:
         raise InputError("mapping [columns]: map aht_s, or talk_s (+ hold_s, acw_s), to get "
                          "the handle time")
+    raw, rows = read_whole(table)
+    if table.malformed:
+        bad = table.malformed[0]
+        raise InputError(f"{path}: row {bad.row}: {bad.fields} field(s) where the header has "
+                         f"{len(table.columns)} ({len(table.malformed)} such row(s)): "
+                         f"{bad.text[:80]!r}")
     frame, violations = _parse(raw, mapping)
     interval_s = mapping.interval_s or _infer_interval_s(frame["interval_start"])
-    violations += _rules(frame, interval_s)
-    raise_if_any(violations, np.arange(1, len(raw) + 1))
+    violations += _rules(frame, interval_s, raw, mapping)
+    raise_if_any(violations, rows)
     return IntervalData(frame, interval_s, mapping.sl_threshold_s,
                         mapping.source("queue") is not None, f"imported: {Path(path).name}",
                         _empty_cell_notes(frame, mapping))
@@ -96,29 +105,44 @@ def _parse(raw: pd.DataFrame, mapping: Mapping) -> tuple[pd.DataFrame, list[Viol
 
     start = parsing.parse_timestamp(raw[mapping.source("interval_start")],
                                     mapping.time_format, mapping.timezone)
-    out["interval_start"] = parsed("interval_start", parsing.Parsed(
-        start.values, start.values.isna().to_numpy(), f"set on every row, {start.rule}"))
     queue = mapping.source("queue")
     out["queue"] = (parsing.parse_label(raw[queue]).values.fillna("(none)") if queue
                     else pd.Series(ALL_QUEUES, index=raw.index))
+    out["interval_start"] = parsed("interval_start", parsing.Parsed(
+        _instants(start, out["queue"], mapping.timezone),
+        start.bad | start.values.isna().to_numpy(), f"set on every row, {start.rule}"))
     nan = np.full(len(raw), np.nan)
     for name in COUNTS + DURATIONS + ("service_level_pct",):
         source = mapping.source(name)
         if source is None:
             out[name] = nan
         elif name in DURATIONS:
-            out[name] = parsed(name, parsing.parse_duration(raw[source], mapping.duration_unit))
+            out[name] = parsed(name, parsing.parse_duration(raw[source], mapping.duration_unit,
+                                                            mapping.decimal))
         elif name == "offered":
-            number = parsing.parse_number(raw[source])
+            number = parsing.parse_number(raw[source], mapping.decimal)
             out[name] = parsed(name, parsing.Parsed(number.values, np.isnan(number.values),
                                                     "a number on every row"))
         else:
-            out[name] = parsed(name, parsing.parse_number(raw[source]))
+            out[name] = parsed(name, parsing.parse_number(raw[source], mapping.decimal))
     if mapping.source("aht_s") is None:  # components of the handle time, averages
         out["aht_s"] = out["talk_s"] + np.nan_to_num(out["hold_s"]) + np.nan_to_num(out["acw_s"])
     frame = pd.DataFrame(out)
     return frame[["interval_start", "queue", *COUNTS, "aht_s", "asa_s", "avg_abandon_s",
                   "service_level_pct"]], violations
+
+
+def _instants(start: parsing.Parsed, queue: pd.Series, timezone: str | None) -> pd.Series:
+    """Interval starts as instants shown on the local clock (aware) when a zone is set.
+
+    The autumn hour is on the wall clock twice: a queue's first row at 02:00 is the first
+    (summer-time) pass, its second row at 02:00 the second, so both stay distinct.
+    """
+    if timezone is None:
+        return start.values
+    repeated = pd.DataFrame({"q": queue, "t": start.values}).duplicated().to_numpy()
+    instants = start.values.where(~repeated, start.later)
+    return parsing.wall_clock(instants, timezone)
 
 
 def _infer_interval_s(starts: pd.Series) -> float:
@@ -128,10 +152,14 @@ def _infer_interval_s(starts: pd.Series) -> float:
     return float(steps.min())
 
 
-def _rules(frame: pd.DataFrame, interval_s: float) -> list[Violation]:
+def _rules(frame: pd.DataFrame, interval_s: float, raw: pd.DataFrame,
+           mapping: Mapping) -> list[Violation]:
+    """Row rules, each named by the export column it reads and shown with its raw cell."""
     counts = {name: frame[name].to_numpy(float) for name in COUNTS}
-    seconds_of_day = (frame["interval_start"] - frame["interval_start"].dt.normalize()
-                      ).dt.total_seconds().to_numpy(float)
+    local = frame["interval_start"]
+    if getattr(local.dt, "tz", None) is not None:
+        local = local.dt.tz_localize(None)  # the grid is one of the local clock
+    seconds_of_day = (local - local.dt.normalize()).dt.total_seconds().to_numpy(float)
     rules = [
         ("interval_start", seconds_of_day % interval_s > 0,
          f"must start on the {interval_s:g}-second interval grid"),
@@ -148,8 +176,22 @@ def _rules(frame: pd.DataFrame, interval_s: float) -> list[Violation]:
                       "must be a whole number >= 0"))
     for name in ("aht_s", "asa_s", "avg_abandon_s"):
         rules.append((name, frame[name].to_numpy(float) < 0, "negative duration: must be >= 0"))
-    return [Violation(f"intervals.{name}", np.asarray(bad, bool), frame[name].to_numpy(), rule)
-            for name, bad, rule in rules if np.asarray(bad, bool).any()]
+    found = []
+    for name, bad, rule in rules:
+        bad = np.asarray(bad, bool)
+        if not bad.any():
+            continue
+        sources = [mapping.source(name)] if mapping.source(name) else [
+            mapping.source(part) for part in ("talk_s", "hold_s", "acw_s")
+            if name == "aht_s" and mapping.source(part)]
+        if len(sources) == 1:  # the export's column and its raw cell
+            found.append(Violation(f"column {sources[0]!r} ({name})", bad,
+                                   raw[sources[0]].to_numpy(), rule))
+        else:
+            where = f"column {' + '.join(map(repr, sources))} ({name})" if sources else (
+                f"intervals.{name}")
+            found.append(Violation(where, bad, frame[name].to_numpy(), rule))
+    return found
 
 
 def totals(frame: pd.DataFrame, by: list[str] | None = None) -> pd.DataFrame:
@@ -245,12 +287,31 @@ def to_forecast(data: IntervalData) -> tuple[pd.DataFrame, list[str]]:
         if empty:
             notes.append(f"{queue}: {empty} interval(s) with handled contacts but an empty "
                          f"AHT cell take the queue's AHT {queue_aht_s:.1f} s")
-        parts.append(pd.DataFrame({
+        part = pd.DataFrame({
             "interval_start": grid.strftime("%Y-%m-%dT%H:%M"),
             "calls": rows["offered"].fillna(0).astype(np.int64).to_numpy(),
-            "aht_s": aht.fillna(queue_aht_s).round(3).to_numpy(),
+            "aht_s": aht.fillna(queue_aht_s).to_numpy(),
             "queue": queue,
-        }))
+        })
+        part, merged = _merge_repeated_hour(part)
+        if merged:
+            notes.append(f"{queue}: {merged} interval(s) of the repeated autumn DST hour "
+                         "merged with their first pass (a forecast has one row per local "
+                         "clock interval)")
+        parts.append(part.assign(aht_s=part["aht_s"].round(3)))
     forecast = pd.concat(parts, ignore_index=True).sort_values(
         ["interval_start", "queue"], kind="stable", ignore_index=True)
     return (forecast if data.has_queue else forecast.drop(columns="queue")), notes
+
+
+def _merge_repeated_hour(part: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """One row per local label: calls summed, AHT weighted by calls."""
+    repeated = int(part["interval_start"].duplicated().sum())
+    if not repeated:
+        return part, 0
+    weighted = part.assign(work=part["aht_s"] * part["calls"].clip(lower=1),
+                           weight=part["calls"].clip(lower=1))
+    sums = weighted.groupby(["interval_start", "queue"], sort=False).agg(
+        calls=("calls", "sum"), work=("work", "sum"), weight=("weight", "sum")).reset_index()
+    sums["aht_s"] = sums["work"] / sums["weight"]
+    return sums[["interval_start", "calls", "aht_s", "queue"]], repeated

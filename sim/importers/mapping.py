@@ -1,24 +1,28 @@
 """The mapping file (TOML): which export column feeds which log field, and how to read it.
 
-One small file per export layout, so a new ACD or ticketing tool needs a mapping, not code.
-CLI options override single entries of the file (or replace it for simple exports). Every
-value is checked when the mapping is built, file or CLI, so a typo or a misplaced table
-fails at once with its key named, never later with a traceback or by being ignored.
+One small file per export layout, so a new ACD, ticketing or workforce tool needs a
+mapping, not code. CLI options override single entries of the file (or replace it for
+simple exports). Every value is checked by pydantic when the mapping is built, file or
+CLI, so a typo or a misplaced table fails at once with its key named in one line, never
+later with a traceback or by being ignored.
 """
 
 from __future__ import annotations
 
 import codecs
-import math
 import tomllib
 import zoneinfo
-from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Literal
+
+from pydantic import (BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt,
+                      StrictStr, ValidationError, field_validator, model_validator)
 
 from sim.errors import InputError
+from sim.importers.conditions import Condition, parse_condition
 from sim.importers.parsing import DURATION_UNITS
-from sim.log_schema import OUTCOMES
+from sim.log_schema import AGENT_STATES, OUTCOMES
 
 TIME_FIELDS = ("arrival_s", "enqueue_s", "answer_s", "abandon_s", "end_s")
 DURATION_FIELDS = ("handle_s", "wrap_s", "ivr_s", "wait_s", "hold_s")
@@ -32,39 +36,15 @@ CONTACT_FIELDS = (TIME_FIELDS + DURATION_FIELDS + NUMBER_FIELDS + BOOL_FIELDS + 
 INTERVAL_FIELDS = ("interval_start", "queue", "offered", "handled", "abandoned", "aht_s",
                    "talk_s", "hold_s", "acw_s", "asa_s", "avg_abandon_s",
                    "service_level_pct")
-KINDS = {"contacts": CONTACT_FIELDS, "intervals": INTERVAL_FIELDS}
+STATE_FIELDS = ("agent_id", "agent_group", "partner", "state", "start_s", "end_s",
+                "duration_s")
+KINDS = {"contacts": CONTACT_FIELDS, "intervals": INTERVAL_FIELDS,
+         "agent_states": STATE_FIELDS}
+STAMP_FIELDS = {"contacts": TIME_FIELDS, "intervals": ("interval_start",),
+                "agent_states": ("start_s", "end_s")}
 TRUE_VALUES = ("true", "yes", "y", "1", "t")
 FALSE_VALUES = ("false", "no", "n", "0", "f")
-
-
-@dataclass(frozen=True)
-class Mapping:
-    kind: str  # "contacts" or "intervals"
-    columns: dict[str, str] = field(default_factory=dict)  # log field -> export column
-    outcomes: dict[str, str] = field(default_factory=dict)  # export label -> log outcome
-    defaults: dict[str, object] = field(default_factory=dict)  # log field -> constant
-    time_format: str = "iso"  # strptime format, "iso", "epoch_s" or "epoch_ms"
-    timezone: str | None = None  # zone of the wall clock; aware stamps are converted to it
-    origin: str | None = None  # ISO date of day 0; default: the first arrival's date
-    duration_unit: str = "s"  # "s", "ms", "min", "h" or "hms" ([h:]mm:ss)
-    interval_s: float | None = None  # contacts: default 1800; intervals: inferred
-    sl_threshold_s: float | None = None  # intervals: the T of the export's SL %
-    true_values: tuple[str, ...] = TRUE_VALUES
-    false_values: tuple[str, ...] = FALSE_VALUES
-    format: str | None = None  # "csv" or "parquet"; default: the file suffix
-    delimiter: str = ","
-    encoding: str = "utf-8"
-
-    def __post_init__(self):
-        if self.kind not in KINDS:
-            raise InputError(f"kind: {self.kind!r} must be one of {', '.join(KINDS)}")
-        _check_settings(self)
-        _check_columns(self)
-        _check_outcomes(self)
-        _check_defaults(self)
-
-    def source(self, log_field: str) -> str | None:
-        return self.columns.get(log_field)
+SKIP = "skip"  # an outcome or state label whose rows are left out and counted
 
 
 def label_key(label: str) -> str:
@@ -72,57 +52,159 @@ def label_key(label: str) -> str:
     return label.strip().casefold()
 
 
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+class OutcomeRule(BaseModel):
+    """`HANG = {when = "q_time == 0", then = "self_served", else = "abandoned"}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    when: StrictStr
+    then: StrictStr
+    otherwise: StrictStr = Field(alias="else")
+
+    @property
+    def condition(self) -> Condition:
+        return parse_condition(self.when)
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str  # "contacts", "intervals" or "agent_states"
+    columns: dict[str, StrictStr] = {}  # log field -> export column
+    outcomes: dict[str, StrictStr | OutcomeRule] = {}  # export label -> outcome or rule
+    states: dict[str, StrictStr] = {}  # agent-state export label -> log state (or skip)
+    defaults: dict[str, StrictStr | StrictBool | StrictInt | StrictFloat] = {}
+    missing: dict[str, tuple[StrictStr, ...]] = {}  # export column -> texts meaning missing
+    time_format: StrictStr = "iso"  # strptime format, "iso", "epoch_s" or "epoch_ms"
+    date_column: StrictStr | None = None  # export column giving the date of clock-time fields
+    date_format: StrictStr = "%Y-%m-%d"  # strptime format of date_column
+    timezone: StrictStr | None = None  # zone of the wall clock; aware stamps are converted
+    origin: StrictStr | None = None  # ISO date of day 0; default: the first arrival's date
+    duration_unit: StrictStr = "s"  # "s", "ms", "min", "h" or "hms" ([h:]mm:ss)
+    interval_s: StrictFloat | StrictInt | None = None  # contacts: 1800; intervals: inferred
+    sl_threshold_s: StrictFloat | StrictInt | None = None  # intervals: T of the SL % column
+    true_values: tuple[StrictStr, ...] = TRUE_VALUES
+    false_values: tuple[StrictStr, ...] = FALSE_VALUES
+    format: Literal["csv", "parquet"] | None = None  # default: from the file suffix
+    delimiter: StrictStr | None = None  # default "," (tab for .tsv)
+    decimal: Literal[".", ","] = "."
+    encoding: StrictStr = "utf-8"
+
+    def source(self, log_field: str) -> str | None:
+        return self.columns.get(log_field)
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, kind):
+        if kind not in KINDS:
+            raise ValueError(f"must be one of {', '.join(KINDS)}")
+        return kind
+
+    @field_validator("delimiter")
+    @classmethod
+    def _delimiter(cls, value):
+        if value is not None and len(value) != 1:
+            raise ValueError('must be one character, e.g. "," or ";" or "\\t"')
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value):
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError("must be a known text encoding, e.g. utf-8, cp1252") from None
+        return value
+
+    @field_validator("time_format")
+    @classmethod
+    def _time_format(cls, value):
+        if value not in ("iso", "epoch_s", "epoch_ms") and "%" not in value:
+            raise ValueError("must be iso, epoch_s, epoch_ms or a strptime format such as "
+                             "%d/%m/%Y %H:%M:%S")
+        return value
+
+    @field_validator("date_format")
+    @classmethod
+    def _date_format(cls, value):
+        if "%" not in value:
+            raise ValueError("must be a strptime format such as %y%m%d or %d/%m/%Y")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value):
+        if value is not None:
+            try:
+                zoneinfo.ZoneInfo(value)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise ValueError("must be a known time zone (e.g. Europe/Paris, UTC)") from None
+        return value
+
+    @field_validator("origin")
+    @classmethod
+    def _origin(cls, value):
+        if value is not None:
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                raise ValueError("must be an ISO date YYYY-MM-DD") from None
+        return value
+
+    @field_validator("duration_unit")
+    @classmethod
+    def _unit(cls, value):
+        if value not in DURATION_UNITS:
+            raise ValueError(f"must be one of {', '.join(DURATION_UNITS)}")
+        return value
+
+    @field_validator("interval_s")
+    @classmethod
+    def _interval(cls, value):
+        if value is not None and not (0 < value and 86400 % value == 0):
+            raise ValueError("must be a number of seconds > 0 that divides a day")
+        return value
+
+    @field_validator("sl_threshold_s")
+    @classmethod
+    def _sl(cls, value):
+        if value is not None and value < 0:
+            raise ValueError("must be a number of seconds >= 0")
+        return value
+
+    @field_validator("true_values", "false_values")
+    @classmethod
+    def _words(cls, value):
+        if not value:
+            raise ValueError('must be a list of texts, e.g. true = ["Y"]')
+        return value
+
+    @model_validator(mode="after")
+    def _whole(self):
+        _check_kind_settings(self)
+        _check_columns(self)
+        _check_outcomes(self)
+        _check_states(self)
+        _check_defaults(self)
+        both = {v.lower() for v in self.true_values} & {v.lower() for v in self.false_values}
+        if both:
+            _refuse("booleans", sorted(both), "listed in true or in false, not both")
+        return self
 
 
 def _refuse(key: str, value, rule: str) -> None:
     raise InputError(f"{key}: {value!r} must be {rule}")
 
 
-def _check_settings(m: Mapping) -> None:
-    """Every scalar setting, file or CLI, against its type and rule."""
-    if m.format is not None and m.format not in ("csv", "parquet"):
-        _refuse("source.format", m.format, "csv or parquet")
-    if not (isinstance(m.delimiter, str) and len(m.delimiter) == 1):
-        _refuse("source.delimiter", m.delimiter, "one character, e.g. \",\" or \";\"")
-    try:
-        codecs.lookup(m.encoding)
-    except (LookupError, TypeError):
-        _refuse("source.encoding", m.encoding, "a known text encoding, e.g. utf-8, cp1252")
-    if not (isinstance(m.time_format, str)
-            and (m.time_format in ("iso", "epoch_s", "epoch_ms") or "%" in m.time_format)):
-        _refuse("time.format", m.time_format,
-                "iso, epoch_s, epoch_ms or a strptime format such as %d/%m/%Y %H:%M:%S")
-    if m.timezone is not None:
-        try:
-            zoneinfo.ZoneInfo(m.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-            _refuse("time.timezone", m.timezone, "a known time zone (e.g. Europe/Paris, UTC)")
-    if m.origin is not None:
-        if m.kind != "contacts":
-            _refuse("time.origin", m.origin, "left out: an interval export keeps its dates")
-        try:
-            date.fromisoformat(m.origin)
-        except (ValueError, TypeError):
-            _refuse("time.origin", m.origin, "an ISO date YYYY-MM-DD")
-    if not isinstance(m.duration_unit, str) or m.duration_unit not in DURATION_UNITS:
-        _refuse("time.duration_unit", m.duration_unit, f"one of {', '.join(DURATION_UNITS)}")
-    if m.interval_s is not None and not (_number(m.interval_s) and m.interval_s > 0
-                                         and 86400 % m.interval_s == 0):
-        _refuse("time.interval_s", m.interval_s, "a number of seconds > 0 that divides a day")
-    if m.sl_threshold_s is not None:
-        if m.kind != "intervals":
-            _refuse("settings.sl_threshold_s", m.sl_threshold_s,
-                    "left out: only an interval export has an SL % column")
-        if not (_number(m.sl_threshold_s) and m.sl_threshold_s >= 0):
-            _refuse("settings.sl_threshold_s", m.sl_threshold_s, "a number of seconds >= 0")
-    for key, values in (("true", m.true_values), ("false", m.false_values)):
-        if not (isinstance(values, tuple) and values and all(isinstance(v, str) for v in values)):
-            _refuse(f"booleans.{key}", values, f'a list of texts, e.g. {key} = ["Y"]')
-    both = {v.lower() for v in m.true_values} & {v.lower() for v in m.false_values}
-    if both:
-        _refuse("booleans", sorted(both), "listed in true or in false, not both")
+def _check_kind_settings(m: Mapping) -> None:
+    """Settings one kind of export does not use are refused, never silently ignored."""
+    if m.origin is not None and m.kind == "intervals":
+        _refuse("time.origin", m.origin, "left out: an interval export keeps its dates")
+    if m.sl_threshold_s is not None and m.kind != "intervals":
+        _refuse("settings.sl_threshold_s", m.sl_threshold_s,
+                "left out: only an interval export has an SL % column")
+    if m.date_column is not None and m.time_format in ("iso", "epoch_s", "epoch_ms"):
+        _refuse("time.format", m.time_format, "a strptime clock format such as %H:%M:%S "
+                "when time.date_column gives the date")
 
 
 def _check_columns(m: Mapping) -> None:
@@ -133,36 +215,57 @@ def _check_columns(m: Mapping) -> None:
             raise InputError(f"mapping [{table}]: unknown field(s) {', '.join(unknown)} "
                              f"for a {m.kind} export (known: {', '.join(allowed)})")
     for name, column in m.columns.items():
-        if not (isinstance(column, str) and column.strip()):
+        if not column.strip():
             _refuse(f"columns.{name}", column, "the name of an export column, in quotes")
 
 
 def _check_outcomes(m: Mapping) -> None:
     if m.outcomes and m.kind != "contacts":
         raise InputError("mapping [outcomes]: only a contacts export has outcome labels")
+    allowed = (*OUTCOMES, SKIP)
     seen = {}
-    for label, outcome in m.outcomes.items():
-        if not isinstance(outcome, str) or outcome not in OUTCOMES:
-            raise InputError(f"mapping [outcomes]: {label!r} = {outcome!r} must map to one of "
-                             f"{', '.join(OUTCOMES)}")
+    for label, target in m.outcomes.items():
+        rule = target if isinstance(target, OutcomeRule) else None
+        for key, outcome in ((("then", rule.then), ("else", rule.otherwise)) if rule
+                             else (("", target),)):
+            if outcome not in allowed:
+                where = f"{label}.{key}" if key else label
+                raise InputError(f"mapping [outcomes]: {where!r} = {outcome!r} must map to "
+                                 f"one of {', '.join(allowed)}")
+        if rule:
+            try:
+                rule.condition
+            except InputError as err:
+                raise InputError(f"mapping [outcomes]: {label}.when: {err}") from None
         key = label_key(label)
-        if seen.setdefault(key, (label, outcome))[1] != outcome:
+        if key in seen and seen[key][1] != target:
             raise InputError(f"mapping [outcomes]: {seen[key][0]!r} and {label!r} are the same "
-                             f"label (matched stripped, case-insensitive) but map to "
-                             f"{seen[key][1]!r} and {outcome!r}")
+                             "label (matched stripped, case-insensitive) but map differently")
+        seen[key] = (label, target)
+
+
+def _check_states(m: Mapping) -> None:
+    if m.states and m.kind != "agent_states":
+        raise InputError("mapping [states]: only an agent-state export has state labels")
+    allowed = (*AGENT_STATES, SKIP)
+    for label, state in m.states.items():
+        if state not in allowed:
+            raise InputError(f"mapping [states]: {label!r} = {state!r} must map to one of "
+                             f"{', '.join(allowed)}")
 
 
 def _check_defaults(m: Mapping) -> None:
     """A constant must have its field's type: it becomes the value of every row."""
-    if m.defaults and m.kind != "contacts":
-        raise InputError("mapping [defaults]: only a contacts export takes constants")
+    if m.defaults and m.kind == "intervals":
+        raise InputError("mapping [defaults]: an interval export takes no constants")
     for name, value in m.defaults.items():
         key = f"defaults.{name}"
-        if name in TIME_FIELDS:
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if name in STAMP_FIELDS[m.kind]:
             _refuse(key, value, "left out: a time cannot be a constant; map an export column")
-        elif name in DURATION_FIELDS and not (_number(value) and value >= 0):
+        elif name in DURATION_FIELDS + ("duration_s",) and not (number and value >= 0):
             _refuse(key, value, "a number of seconds >= 0 (without quotes)")
-        elif name in NUMBER_FIELDS and not _number(value):
+        elif name in NUMBER_FIELDS and not number:
             _refuse(key, value, "a number (without quotes)")
         elif name in BOOL_FIELDS and not isinstance(value, bool):
             _refuse(key, value, "true or false (without quotes)")
@@ -170,18 +273,59 @@ def _check_defaults(m: Mapping) -> None:
             _refuse(key, value, "a text in quotes")
         elif name in ID_FIELDS and not (isinstance(value, int) and not isinstance(value, bool)):
             _refuse(key, value, "a whole number (without quotes)")
-        elif name == "outcome" and not (isinstance(value, str) and value in OUTCOMES):
+        elif name == "outcome" and value not in OUTCOMES:
             _refuse(key, value, f"one of {', '.join(OUTCOMES)}")
+        elif name == "state" and value not in AGENT_STATES:
+            _refuse(key, value, f"one of {', '.join(AGENT_STATES)}")
 
 
 _SECTIONS = {
-    "source": {"format": "format", "delimiter": "delimiter", "encoding": "encoding"},
+    "source": {"format": "format", "delimiter": "delimiter", "encoding": "encoding",
+               "decimal": "decimal"},
     "time": {"format": "time_format", "timezone": "timezone", "origin": "origin",
-             "duration_unit": "duration_unit", "interval_s": "interval_s"},
+             "duration_unit": "duration_unit", "interval_s": "interval_s",
+             "date_column": "date_column", "date_format": "date_format"},
     "settings": {"sl_threshold_s": "sl_threshold_s"},
 }
-TABLES = {"contacts": ("source", "time", "columns", "outcomes", "booleans", "defaults"),
-          "intervals": ("source", "time", "columns", "settings")}
+KEY_NAMES = {attr: f"{section}.{key}" for section, keys in _SECTIONS.items()
+             for key, attr in keys.items()} | {"true_values": "booleans.true",
+                                               "false_values": "booleans.false"}
+TABLES = {"contacts": ("source", "time", "columns", "outcomes", "booleans", "defaults",
+                       "missing"),
+          "intervals": ("source", "time", "columns", "settings", "missing"),
+          "agent_states": ("source", "time", "columns", "states", "defaults", "missing")}
+
+
+TYPE_RULES = {  # what a value of the wrong type should have been, said as for a bad value
+    "interval_s": "must be a number of seconds > 0 that divides a day (without quotes)",
+    "sl_threshold_s": "must be a number of seconds >= 0 (without quotes)",
+    "timezone": "must be a known time zone (e.g. Europe/Paris, UTC), in quotes",
+    "origin": "must be an ISO date YYYY-MM-DD",
+    "true_values": 'must be a list of texts, e.g. true = ["Y"]',
+    "false_values": 'must be a list of texts, e.g. false = ["N"]',
+    "columns": "must be the name of an export column, in quotes",
+    "format": "must be csv or parquet", "decimal": 'must be "." or ","',
+}
+
+
+def build_mapping(**values) -> Mapping:
+    """A Mapping, or one InputError line naming the mapping key, its value and the rule."""
+    try:
+        return Mapping(**values)
+    except ValidationError as err:
+        error = err.errors()[0]
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, InputError):
+            raise cause from None
+        loc = [str(part) for part in error["loc"]]
+        key = KEY_NAMES.get(loc[0], ".".join(loc)) if loc else "mapping"
+        if loc and loc[0] in ("columns", "outcomes", "states", "defaults", "missing"):
+            key = f"{loc[0]}.{'.'.join(loc[1:2])}"
+        rule = error["msg"].removeprefix("Value error, ")
+        if error["type"] != "value_error":
+            rule = TYPE_RULES.get(loc[0] if loc else "", rule.replace("Input should be",
+                                                                        "must be"))
+        raise InputError(f"{key}: {error.get('input')!r} {rule}") from None
 
 
 def load_mapping(path: str | Path | None, kind: str, **overrides) -> Mapping:
@@ -189,8 +333,8 @@ def load_mapping(path: str | Path | None, kind: str, **overrides) -> Mapping:
 
     Overrides: `columns` / `outcomes` entries are merged into the file's tables (an outcome
     label replaces the file's one it matches); other keyword arguments (time_format,
-    timezone, ...) replace the file's value when not None. A table or key the export kind
-    does not use is refused, so a misplaced setting never goes silently unused.
+    timezone, delimiter, ...) replace the file's value when not None. A table or key the
+    export kind does not use is refused, so a misplaced setting never goes silently unused.
     """
     data = {}
     if path is not None:
@@ -200,7 +344,9 @@ def load_mapping(path: str | Path | None, kind: str, **overrides) -> Mapping:
             raise InputError(f"mapping: {path} cannot be read ({err.strerror})") from None
         except tomllib.TOMLDecodeError as err:
             raise InputError(f"mapping: {path} is not valid TOML ({err})") from None
-    tables = TABLES.get(kind, ())
+    if kind not in TABLES:
+        _refuse("kind", kind, f"one of {', '.join(TABLES)}")
+    tables = TABLES[kind]
     unknown = sorted(set(data) - set(tables))
     if unknown:
         raise InputError(f"mapping: table(s) [{'], ['.join(unknown)}] not used to import "
@@ -223,18 +369,26 @@ def load_mapping(path: str | Path | None, kind: str, **overrides) -> Mapping:
     if set(booleans) - {"true", "false"}:
         raise InputError("mapping [booleans]: only the keys true and false are allowed")
     for key in booleans:
-        words = booleans[key]
-        if not (isinstance(words, list) and all(isinstance(w, str) for w in words)):
-            _refuse(f"booleans.{key}", words, f'a list of texts, e.g. {key} = ["Y"]')
-        values[f"{key}_values"] = tuple(words)
+        if not isinstance(booleans[key], list):
+            _refuse(f"booleans.{key}", booleans[key], f'a list of texts, e.g. {key} = ["Y"]')
+        values[f"{key}_values"] = tuple(booleans[key])
+    missing = {}
+    for column, texts in data.get("missing", {}).items():
+        texts = texts if isinstance(texts, list) else [texts]
+        if not all(isinstance(t, (str, int, float)) and not isinstance(t, bool) for t in texts):
+            _refuse(f"missing.{column}", texts, 'a text or a list of texts, e.g. ["NO_SERVER"]')
+        missing[column] = tuple(str(t) for t in texts)
     columns = dict(data.get("columns", {})) | dict(overrides.pop("columns", None) or {})
     cli_outcomes = dict(overrides.pop("outcomes", None) or {})
     cli_keys = {label_key(label) for label in cli_outcomes}
     outcomes = {label: outcome for label, outcome in data.get("outcomes", {}).items()
                 if label_key(label) not in cli_keys} | cli_outcomes
-    mapping = Mapping(kind, columns=columns, outcomes=outcomes,
-                      defaults=dict(data.get("defaults", {})), **values)
-    return replace(mapping, **{k: v for k, v in overrides.items() if v is not None})
+    defaults = dict(data.get("defaults", {})) | dict(overrides.pop("defaults", None) or {})
+    states = dict(data.get("states", {})) | dict(overrides.pop("states", None) or {})
+    missing |= dict(overrides.pop("missing", None) or {})
+    values |= {k: v for k, v in overrides.items() if v is not None}
+    return build_mapping(kind=kind, columns=columns, outcomes=outcomes, states=states,
+                         missing=missing, defaults=defaults, **values)
 
 
 def pairs(entries: list[str] | None, option: str) -> dict[str, str]:

@@ -1,15 +1,14 @@
 """Column parsers for exports: each returns the parsed values and a mask of unreadable rows.
 
 A parser never drops or guesses: an empty cell is missing, a cell it cannot read is marked
-bad so the importer can name its row. Times become local wall-clock seconds from the
-origin's midnight, so interval 16 is 08:00 local on every day, DST days included (a
-contact spanning the night-time DST change is off by the shift: not handled, see docs).
+bad so the importer can name its row. Timestamps become instants (naive UTC): a naive
+stamp is wall clock of the mapping's time zone, so durations measured across a
+daylight-saving change stay true; local clock time is shown only at the edges.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +16,7 @@ import pandas as pd
 from sim.errors import InputError
 
 DURATION_UNITS = {"s": 1.0, "ms": 0.001, "min": 60.0, "h": 3600.0, "hms": None}
+UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "min": "minutes", "h": "hours"}
 HMS_RULE = ("a duration h:mm:ss or mm:ss (parts >= 0, whole numbers but the last, minutes and "
             "seconds below 60 after a higher part)")
 # An ISO stamp carries its own offset when a time is followed by Z, +hh, +hhmm or +hh:mm.
@@ -29,31 +29,7 @@ class Parsed:
     values: pd.Series | np.ndarray
     bad: np.ndarray  # cell present but unreadable
     rule: str  # what a readable cell looks like, for the error message
-
-
-def read_table(path: str | Path, fmt: str | None = None, delimiter: str = ",",
-               encoding: str = "utf-8") -> pd.DataFrame:
-    """Read a CSV (every cell as text, empty as missing) or Parquet export."""
-    path = Path(path)
-    fmt = fmt or path.suffix.lstrip(".").lower()
-    if fmt not in ("csv", "parquet"):
-        raise InputError(f"source.format: {fmt!r} must be csv or parquet")
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        if fmt == "parquet":
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""],
-                                sep=delimiter, encoding=encoding, skipinitialspace=True)
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path}: the file is empty (expected a header row and data rows)"
-                         ) from None
-    except (OSError, ValueError, LookupError) as err:
-        raise InputError(f"{path}: cannot be read as {fmt} ({err})") from None
-    if frame.empty:
-        raise InputError(f"{path}: no data rows (only a header: {', '.join(frame.columns)})")
-    return frame
+    later: pd.Series | None = None  # timestamps: the second reading of a repeated DST hour
 
 
 def present(series: pd.Series) -> np.ndarray:
@@ -62,22 +38,69 @@ def present(series: pd.Series) -> np.ndarray:
     return (series.notna() & (text.str.strip() != "")).to_numpy(dtype=bool, na_value=False)
 
 
-def parse_number(series: pd.Series) -> Parsed:
-    values = pd.to_numeric(series.where(present(series)), errors="coerce")
-    values = values.to_numpy(dtype=float, na_value=np.nan)
-    return Parsed(values, present(series) & np.isnan(values), "a number")
+def parse_number(series: pd.Series, decimal: str = ".") -> Parsed:
+    """Numbers written with `decimal` as the decimal mark ("744,5" with decimal ",")."""
+    has = present(series)
+    text = series.where(has)
+    if decimal != "." and not pd.api.types.is_numeric_dtype(series.dtype):
+        text = text.astype("str").str.replace(decimal, ".", regex=False).where(has)
+    values = _fast_float(text)
+    if values is None:
+        values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = has & np.isnan(values)
+    return Parsed(values, bad, "a number" + comma_hint(series, bad, decimal))
 
 
-def parse_duration(series: pd.Series, unit: str) -> Parsed:
+def _fast_float(text: pd.Series) -> np.ndarray | None:
+    """Arrow's cast reads a clean text column ~20x faster than pd.to_numeric; None when
+    some cell is not a plain number (then to_numeric finds which)."""
+    if pd.api.types.is_numeric_dtype(text.dtype):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        return np.array(pc.cast(pa.array(text, from_pandas=True), pa.float64()).to_numpy(
+            zero_copy_only=False))  # a writable copy
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return None
+
+
+def _fast_int(text: pd.Series) -> np.ndarray | None:
+    """Plain integer text as int64 by Arrow's exact cast (0 where missing); else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        ids = pc.cast(pa.array(text, from_pandas=True), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return None
+    return np.array(pc.fill_null(ids, 0).to_numpy(zero_copy_only=False))  # writable
+
+
+def comma_hint(series: pd.Series, bad: np.ndarray, decimal: str) -> str:
+    """A hint when unreadable numbers hold a comma: the export writes decimal commas."""
+    if decimal == "," or not bad.any():
+        return ""
+    if series[bad].astype("str").str.contains(",", regex=False).any():
+        return " (the value has a comma: a decimal comma? set --decimal ',' or source.decimal)"
+    return ""
+
+
+def parse_duration(series: pd.Series, unit: str, decimal: str = ".") -> Parsed:
     """Seconds from a number in `unit`, or from [h:]mm:ss text when unit is "hms"."""
     if unit not in DURATION_UNITS:
         raise InputError(f"time.duration_unit: {unit!r} must be one of "
                          f"{', '.join(DURATION_UNITS)}")
     if unit != "hms":
-        number = parse_number(series)
-        return Parsed(number.values * DURATION_UNITS[unit], number.bad, f"a number of {unit}")
+        number = parse_number(series, decimal)
+        return Parsed(number.values * DURATION_UNITS[unit], number.bad,
+                      f"a number of {UNIT_NAMES[unit]}" + comma_hint(series, number.bad, decimal))
     has = present(series)
-    parts = series.where(has).astype("str").str.strip().str.split(":", expand=True)
+    text = series.where(has).astype("str").str.strip()
+    if decimal != ".":
+        text = text.str.replace(decimal, ".", regex=False)
+    parts = text.str.split(":", expand=True)
     n_parts = parts.notna().sum(axis=1).to_numpy()
     parts = parts.reindex(columns=range(3))
     numbers = [pd.to_numeric(parts[i], errors="coerce").to_numpy(float, na_value=np.nan)
@@ -97,49 +120,77 @@ def parse_duration(series: pd.Series, unit: str) -> Parsed:
 
 
 def parse_timestamp(series: pd.Series, fmt: str, timezone: str | None) -> Parsed:
-    """Local wall-clock datetimes (naive).
+    """Instants as naive UTC datetimes.
 
-    A naive stamp is already wall clock of `timezone`; an aware one (epoch, an offset, a
-    %z format) is converted to it (to UTC without `timezone`). Naive and aware ISO cells
-    are parsed apart, so a mixed column never shifts its naive cells.
+    A naive stamp is wall clock of `timezone` (UTC when unset); an aware one (epoch, an
+    offset, a %z format) is converted. Naive and aware ISO cells are parsed apart, so a
+    mixed column never shifts its naive cells. A naive stamp in the repeated autumn hour
+    is read as its first occurrence, its second in `later`; one in the skipped spring
+    hour does not exist and is bad.
     """
     has = present(series)
     raw = series.where(has)
+    aware = np.zeros(len(series), dtype=bool)
     try:
         if fmt in ("epoch_s", "epoch_ms"):
             number = pd.to_numeric(raw, errors="coerce")
-            stamps = _wall_clock(pd.to_datetime(number, unit=fmt[6:], utc=True), timezone)
+            utc = pd.to_datetime(number, unit=fmt[6:], utc=True)
+            naive, aware = utc, np.ones(len(series), dtype=bool)
         elif pd.api.types.is_datetime64_any_dtype(series):
-            stamps = _wall_clock(series, timezone)
+            naive = series
+            aware[:] = getattr(series.dt, "tz", None) is not None
         elif fmt == "iso":
             aware = raw.astype("str").str.strip().str.fullmatch(ISO_OFFSET).to_numpy(
                 dtype=bool, na_value=False)
             naive = pd.to_datetime(raw.where(~aware), format="ISO8601", errors="coerce")
-            offset = _wall_clock(pd.to_datetime(raw.where(aware), format="ISO8601",
-                                                errors="coerce", utc=True), timezone)
-            stamps = naive.astype("datetime64[us]").where(~aware,
-                                                          offset.astype("datetime64[us]"))
+            if aware.any():
+                utc = pd.to_datetime(raw.where(aware), format="ISO8601", errors="coerce",
+                                     utc=True)
+                naive = naive.astype("datetime64[us]").where(~aware, _naive_utc(utc))
         elif "%z" in fmt or "%Z" in fmt:
-            stamps = _wall_clock(pd.to_datetime(raw, format=fmt, errors="coerce", utc=True),
-                                 timezone)
+            naive = pd.to_datetime(raw, format=fmt, errors="coerce", utc=True)
+            aware = np.ones(len(series), dtype=bool)
         else:
-            stamps = pd.to_datetime(raw, format=fmt, errors="coerce")
+            naive = pd.to_datetime(raw, format=fmt, errors="coerce")
     except (ValueError, TypeError) as err:
         raise InputError(f"time.format: {fmt!r} cannot parse this export ({err})") from None
+    naive = _naive_utc(naive).astype("datetime64[us]")
     rule = {"iso": "an ISO 8601 timestamp", "epoch_s": "seconds since 1970",
             "epoch_ms": "milliseconds since 1970"}.get(fmt, f"a timestamp in format {fmt!r}")
-    return Parsed(stamps, has & stamps.isna().to_numpy(), rule)
+    unread = has & naive.isna().to_numpy()
+    if timezone is None or aware.all():
+        return Parsed(naive, unread, rule)
+    first, gap = _localize(naive, timezone, True)
+    later, _ = _localize(naive, timezone, False)
+    first = first.where(~aware, naive)
+    later = later.where(~aware, naive)
+    if gap.any():
+        rule += f" that exists on the clock of {timezone} (not in a skipped DST hour)"
+    return Parsed(first, unread | (gap & ~aware), rule, later)
 
 
-def _wall_clock(stamps: pd.Series, timezone: str | None) -> pd.Series:
-    """Aware stamps as naive wall clock of `timezone` (UTC when unset); naive ones as they are."""
+def _naive_utc(stamps: pd.Series) -> pd.Series:
     if getattr(stamps.dt, "tz", None) is None:
         return stamps
-    return stamps.dt.tz_convert(timezone or "UTC").dt.tz_localize(None)
+    return stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+
+
+def _localize(local: pd.Series, timezone: str, first: bool) -> tuple[pd.Series, np.ndarray]:
+    """Wall clock of `timezone` -> naive UTC; `first` picks the DST reading of a repeated
+    hour. Returns the instants and the cells that fall in a skipped hour."""
+    flags = np.full(len(local), first)
+    aware = local.dt.tz_localize(timezone, ambiguous=flags, nonexistent="NaT")
+    gap = (aware.isna() & local.notna()).to_numpy()
+    return aware.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]"), gap
+
+
+def wall_clock(instants: pd.Series, timezone: str | None) -> pd.Series:
+    """Naive UTC instants as aware local clock of `timezone` (UTC when unset)."""
+    return instants.dt.tz_localize("UTC").dt.tz_convert(timezone or "UTC")
 
 
 def seconds_since(stamps: pd.Series, origin: pd.Timestamp) -> np.ndarray:
-    """Wall-clock seconds from `origin` (naive local midnight); NaN where missing."""
+    """Seconds from `origin`, both naive UTC; NaN where missing."""
     delta = (stamps - origin).dt.total_seconds()
     return delta.to_numpy(dtype=float, na_value=np.nan)
 
@@ -170,6 +221,9 @@ def parse_id(series: pd.Series) -> tuple[np.ndarray, pd.Series | None, np.ndarra
     has = present(series)
     if pd.api.types.is_integer_dtype(series.dtype):
         return series.fillna(0).to_numpy(np.int64), None, ~has
+    fast = _fast_int(series.where(has))
+    if fast is not None:
+        return fast, None, ~has
     text = series.where(has).astype("str").str.strip()
     if text[has].str.fullmatch(INTEGER_TEXT).all():
         number = pd.to_numeric(text[has].str.replace(r"\.0*$", "", regex=True))
