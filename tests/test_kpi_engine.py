@@ -5,7 +5,6 @@ unserved r11. Waits: r1 10, r2 30, r3 60, r8 15, r9 25 (answered), r4 3, r5 40 (
 r11 2400 (unserved until end 5400). Email (async) answered: r7 7200 s, r10 3600 s.
 """
 
-from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -192,7 +191,7 @@ def test_settings_are_picklable_and_validated():
 
 def test_empty_log_scores_without_values():
     empty = InteractionLog(contacts_frame().iloc[:0], states_frame().iloc[:0],
-                           replace(small_log().meta))
+                           small_log().meta)
     report = score(empty)
     assert report["contacts"] == 0
     assert report["service_level"] is None
