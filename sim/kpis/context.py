@@ -104,12 +104,10 @@ class Context:
     grouping: Grouping
     settings: KpiSettings
 
-    @cached_property
+    @property
     def state_pieces(self) -> Pieces | None:
         """Agent-state spells clipped to groups; None if the grouping needs a queue key."""
-        if not self.grouping.groupable("agent_states"):
-            return None
-        return self.grouping.spells(self.states.start, self.states.end, "agent_states")
+        return self.grouping.state_pieces
 
     @cached_property
     def agent_seconds(self) -> dict[str, np.ndarray]:
