@@ -15,12 +15,9 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.kpis.keys import AGENT_LABEL_KEYS, KEYS, LABEL_KEYS, TIME_KEYS
 
 DAY_S = 86400.0
-TIME_KEYS = ("interval", "day", "interval_of_day")
-LABEL_KEYS = ("queue", "channel", "reason", "agent_group", "partner")
-KEYS = TIME_KEYS + LABEL_KEYS
-AGENT_LABEL_KEYS = ("agent_group", "partner")  # label keys the agent-state table carries
 NONE_LABEL = "(none)"  # group of rows whose label is missing, e.g. agent_group if abandoned
 
 
