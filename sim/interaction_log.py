@@ -9,6 +9,7 @@ so a reader sees the old log or the new one, never a mix and never neither.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import shutil
 import tempfile
@@ -28,6 +29,14 @@ DAY_S = 86400.0
 # meta.json's layout. A file without the key predates versioning and has version 1's
 # keys, so it is read as version 1. Raise it when a key changes meaning or is removed.
 META_SCHEMA_VERSION = 1
+
+
+def _python_number(value):
+    """A numpy number (a seed from np.arange, a float32 horizon) as the Python number it
+    is; strict mode still refuses text and booleans."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, int, float)):
+        return int(value) if isinstance(value, numbers.Integral) else float(value)
+    return value
 
 
 class LogMeta(BaseModel):
@@ -52,6 +61,9 @@ class LogMeta(BaseModel):
         except ValidationError as err:
             problem = _meta_problem(err)
             raise InputError(f"meta.{problem}", [problem]) from None
+
+    _numbers = field_validator("interval_s", "horizon_s", "seed", mode="before")(
+        _python_number)
 
     @field_validator("interval_s")
     @classmethod

@@ -5,6 +5,7 @@ import json
 import os
 import tempfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -140,6 +141,9 @@ def test_a_bad_meta_json_is_one_line_naming_the_file_and_the_key(log, tmp_path, 
 
 def test_meta_built_in_code_is_validated_too():
     assert LogMeta(interval_s=900, seed=4).interval_s == 900.0
+    numpy_numbers = LogMeta(seed=np.int64(4), horizon_s=np.float32(7200))  # e.g. from np.arange
+    assert (numpy_numbers.seed, numpy_numbers.horizon_s) == (4, 7200.0)
+    assert type(numpy_numbers.seed) is int
     with pytest.raises(InputError, match=r"^meta.horizon_s: 'long' must be a number$"):
         LogMeta(horizon_s="long")
     with pytest.raises(InputError, match="meta.colour: unknown key"):
