@@ -77,9 +77,9 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--details: not available with --by (one column per KPI); the "
                          "reasons a KPI is not available are in the --json output")
     settings = settings_from_args(args)
-    # on a terminal only, and only once the work has taken a moment
+    # on a terminal only (disable=None), cleared when done; reading shows from the start
     with tqdm(total=100, unit="%", desc="reading", disable=args.quiet or None, leave=False,
-              delay=0.5, file=sys.stderr) as bar:
+              file=sys.stderr) as bar:
         log = read_log(args.log_dir)
         bar.set_description("scoring")
         bar.update(READ_SHARE - bar.n)
