@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,33 @@ def test_the_kpi_command_loads_no_heavy_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def _stderr_on_a_terminal(argv: list[str]) -> str:
+    """Run `ccplan argv` with stderr on a pseudo-terminal 100 columns wide."""
+    pty, fcntl, termios, struct = (pytest.importorskip(m) for m in
+                                   ("pty", "fcntl", "termios", "struct"))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    code = "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+    process = subprocess.Popen([sys.executable, "-c", code, *argv],
+                               stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert process.wait() == 0
+    return out.decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_unless_quiet(log_dir):
+    shown = _stderr_on_a_terminal(["kpi", log_dir, "--by", "interval"])
+    assert "reading:   0%|" in shown and "scoring:" in shown
+    assert "reading" not in _stderr_on_a_terminal(["kpi", log_dir, "--quiet"])
