@@ -139,7 +139,7 @@ def check_writable(out_dir: str | os.PathLike) -> Path:
     An existing `out_dir` must be a directory holding only log files, since writing
     replaces it whole. Returns the absolute path.
     """
-    out = Path(os.path.abspath(out_dir))
+    out = Path(os.path.realpath(out_dir))  # a symlinked log directory: replace its target
     blocker = next((p for p in (out, *out.parents) if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         where = "exists and is not" if blocker == out else f"is under {blocker}, a file, not"

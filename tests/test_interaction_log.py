@@ -234,3 +234,13 @@ def test_an_unwritable_place_is_one_line(log, tmp_path, monkeypatch, error):
     with pytest.raises(InputError, match=rf"^out: .*new cannot be written \({error.strerror}\)$"):
         write_log(log, tmp_path / "new")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlinked_log_directory_keeps_its_link(log, tmp_path):
+    target = write_log(log, tmp_path / "target", "parquet")
+    (tmp_path / "link").symlink_to(target)
+    write_log(log, tmp_path / "link", "csv")
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(p.name for p in target.iterdir()) == ["agent_states.csv", "contacts.csv",
+                                                        "meta.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "target"]
