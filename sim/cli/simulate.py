@@ -4,7 +4,7 @@ import argparse
 from tqdm import tqdm
 
 from sim.engine import simulate
-from sim.interaction_log import FORMATS, InteractionLog, write_log
+from sim.interaction_log import FORMATS, InteractionLog, check_writable, write_log
 from sim.scenario import Scenario, load_scenario
 
 
@@ -37,6 +37,7 @@ def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_writable(args.out)  # refuse before a long run, not after it
     _, log = simulate_file(args)
     out = write_log(log, args.out, args.format)
     outcomes = log.contacts["outcome"].value_counts()
