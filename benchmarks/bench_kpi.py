@@ -130,7 +130,12 @@ def timed(label: str, call):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--contacts", type=int, default=10_000_000)
-    n = parser.parse_args().contacts
+    parser.add_argument("--by", metavar="KEY[,KEY]",
+                        help="also time score_by over these keys (e.g. "
+                        "interval,queue,reason,agent_group: groups are the combinations "
+                        "that occur, not the product of the labels)")
+    options = parser.parse_args()
+    n = options.contacts
     started = time.perf_counter()
     log = synthetic_log(n)
     print(f"built {n:,} contacts and {len(log.agent_states):,} agent-state spells in "
@@ -139,6 +144,11 @@ def main() -> None:
     frame = timed('score_by(log, "interval")', lambda: score_by(log, "interval"))
     print(f"{len(frame)} intervals x {frame.shape[1]} KPI columns; process peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
+    if options.by:
+        keys = options.by.split(",")
+        frame = timed(f"score_by({len(keys)} keys)", lambda: score_by(log, keys))
+        print(f"{len(frame):,} groups by {options.by}; process peak RSS "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB")
 
 
 if __name__ == "__main__":

@@ -1,37 +1,118 @@
 """InteractionLog: the two tables of the log contract plus the facts needed to read them.
 
 Written by the simulator and by importers, read by the KPI engine. A log directory holds
-`contacts.parquet`, `agent_states.parquet` (or `.csv`) and `meta.json`; writing is atomic,
-so a failed or interrupted write never leaves a half-written log that looks whole.
+`contacts.parquet`, `agent_states.parquet` (or `.csv`) and `meta.json`. Writing is
+atomic: the new log is built in a sibling directory that then takes the old one's place,
+so a reader sees the old log or the new one, never a mix and never neither.
 """
 
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim.errors import InputError
 from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS, FORMATS, conform
 
 TABLES = {"contacts": CONTACT_COLUMNS, "agent_states": AGENT_STATE_COLUMNS}
+DAY_S = 86400.0
+# meta.json's layout. A file without the key predates versioning and has version 1's
+# keys, so it is read as version 1. Raise it when a key changes meaning or is removed.
+META_SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class LogMeta:
-    """How to read the times of a log: interval length, horizon, calendar anchor."""
+def _python_number(value):
+    """A numpy number (a seed from np.arange, a float32 horizon) as the Python number it
+    is; strict mode still refuses text and booleans."""
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, int, float)):
+        return int(value) if isinstance(value, numbers.Integral) else float(value)
+    return value
+
+
+class LogMeta(BaseModel):
+    """How to read the times of a log: interval length, horizon, calendar anchor.
+
+    Validated like a scenario (unknown keys and wrong types refused), because it is read
+    back from a file a person may have edited. A bad value raises `InputError`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     interval_s: float = 1800.0
-    horizon_s: float | None = None  # end of the last arrival interval, if known
+    horizon_s: float | None = Field(None, gt=0)  # end of the last arrival interval, if known
     start_date: str | None = None  # ISO date of day 0, for display only
     source: str = ""  # e.g. "simulated: default.toml" or "imported: acd.csv"
-    seed: int | None = None
-    extra: dict = field(default_factory=dict)
+    seed: int | None = Field(None, ge=0)
+    extra: dict = Field(default_factory=dict)  # source-specific facts, e.g. cost rates
+
+    def __init__(self, **data):
+        try:
+            super().__init__(**data)
+        except ValidationError as err:
+            problem = _meta_problem(err)
+            raise InputError(f"meta.{problem}", [problem]) from None
+
+    _numbers = field_validator("interval_s", "horizon_s", "seed", mode="before")(
+        _python_number)
+
+    @field_validator("interval_s")
+    @classmethod
+    def _divides_a_day(cls, interval_s: float) -> float:
+        if not (interval_s > 0 and DAY_S % interval_s == 0):
+            raise ValueError(f"{interval_s!r} must be > 0 and divide a day")
+        return interval_s
+
+
+def _meta_problem(err: ValidationError) -> str:
+    """The first problem of `err` as `key: value rule` (one line)."""
+    error = err.errors()[0]
+    key = ".".join(str(part) for part in error["loc"]) or "meta"
+    value, kind = error.get("input"), error["type"]
+    if kind == "extra_forbidden":
+        allowed = ", ".join(["schema_version", *LogMeta.model_fields])
+        return f"{key}: unknown key (allowed: {allowed})"
+    if kind == "value_error":
+        return f"{key}: {error['ctx']['error']}"
+    if kind in ("greater_than", "greater_than_equal"):
+        bound = error["ctx"].get("gt", error["ctx"].get("ge"))
+        return f"{key}: {value!r} must be {'>' if kind == 'greater_than' else '>='} {bound}"
+    expected = {"float_type": "a number", "int_type": "a whole number", "string_type": "a text",
+                "dict_type": "a JSON object"}.get(kind, f"valid ({error['msg']})")
+    return f"{key}: {value!r} must be {expected}"
+
+
+def meta_json(meta: LogMeta) -> str:
+    """meta.json's text: the schema version first, then every field."""
+    return json.dumps({"schema_version": META_SCHEMA_VERSION, **meta.model_dump()}, indent=2)
+
+
+def read_meta(path: Path) -> LogMeta:
+    """Read and validate meta.json; every failure is one line naming the file and the key."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise InputError(f"{path}: cannot be read ({err.strerror})") from None
+    except (ValueError, UnicodeDecodeError) as err:
+        raise InputError(f"{path}: is not valid JSON ({err})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: must hold a JSON object of meta keys, not {data!r:.40}")
+    version = data.pop("schema_version", 1)
+    if version != META_SCHEMA_VERSION or isinstance(version, bool):
+        raise InputError(f"{path}: schema_version: {version!r} is not supported (this "
+                         f"ccplan reads version {META_SCHEMA_VERSION})")
+    try:
+        return LogMeta(**data)
+    except InputError as err:
+        raise InputError(f"{path}: {err.problems[0]}") from None
 
 
 @dataclass(frozen=True)
@@ -47,21 +128,47 @@ class InteractionLog:
         )
 
 
+LOG_FILES = {f"{name}.{fmt}" for name in TABLES for fmt in FORMATS} | {"meta.json"}
+
+
+def check_writable(out_dir: str | os.PathLike) -> Path:
+    """Refuse, before any work, an output directory `write_log` could not fill.
+
+    Creates the missing parents and a probe directory beside `out_dir` (removed at once).
+    An existing `out_dir` must be a directory holding only log files, since writing
+    replaces it whole. Returns the absolute path.
+    """
+    out = Path(os.path.realpath(out_dir))  # a symlinked log directory: replace its target
+    blocker = next((p for p in (out, *out.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        where = "exists and is not" if blocker == out else f"is under {blocker}, a file, not"
+        raise InputError(f"out: {out_dir} {where} a directory")
+    with _os_errors(out_dir):
+        if out.is_dir():
+            foreign = sorted(p.name for p in out.iterdir() if p.name not in LOG_FILES)
+            if foreign:
+                raise InputError(
+                    f"out: {out_dir} holds files that are not part of a log "
+                    f"({', '.join(foreign[:3])}{', ...' if len(foreign) > 3 else ''}); writing "
+                    "replaces the directory whole, so choose a new or empty one")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{out.name}.probe-", dir=out.parent))
+    return out
+
+
 def write_log(log: InteractionLog, out_dir: str | os.PathLike, fmt: str = "parquet") -> Path:
     """Write `log` into `out_dir` atomically and return the directory.
 
-    Files are first written to a hidden temporary directory beside `out_dir`, then moved
-    into place by rename, so readers see either the old files or the complete new ones.
+    The files are written to a hidden sibling directory, which then takes the place of
+    `out_dir` (the old one renamed aside, the new one renamed in, the old one removed).
     """
     if fmt not in FORMATS:
         raise InputError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"out: {out} exists and is not a directory")
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    staging.chmod(0o755)  # mkdtemp's private 0700 would stick to the renamed directory
+    out = check_writable(out_dir)
+    with _os_errors(out_dir):
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
+        staging.chmod(0o755)  # mkdtemp's private 0700 would stick to the renamed directory
         for name in TABLES:
             frame = getattr(log, name)
             path = staging / f"{name}.{fmt}"
@@ -69,17 +176,41 @@ def write_log(log: InteractionLog, out_dir: str | os.PathLike, fmt: str = "parqu
                 frame.to_parquet(path, index=False)
             else:
                 frame.to_csv(path, index=False)
-        (staging / "meta.json").write_text(json.dumps(asdict(log.meta), indent=2))
-        if not out.exists():
-            staging.rename(out)
-            return out
-        for stale in (f"{name}.{other}" for name in TABLES for other in FORMATS):
-            (out / stale).unlink(missing_ok=True)  # a leftover of the other format would mislead
-        for written in staging.iterdir():
-            os.replace(written, out / written.name)
+        (staging / "meta.json").write_text(meta_json(log.meta), encoding="utf-8")
+        with _os_errors(out_dir):
+            _swap_in(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return out
+    return Path(out_dir)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Put directory `staging` where `out` is. The old log stays whole until the new one
+    is in place; an interruption between the two renames puts the old one back."""
+    if not out.exists():
+        staging.rename(out)
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    try:
+        out.replace(aside)  # a directory may replace an empty one
+        staging.rename(out)
+    except BaseException:
+        if not out.exists():
+            aside.replace(out)
+        else:
+            with suppress(OSError):
+                aside.rmdir()  # still empty: the old log never moved
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+@contextmanager
+def _os_errors(out_dir):
+    """An OS refusal (permission, read-only mount, ...) as one line naming `out_dir`."""
+    try:
+        yield
+    except OSError as err:
+        raise InputError(f"out: {out_dir} cannot be written ({err.strerror or err})") from None
 
 
 def read_log(log_dir: str | os.PathLike) -> InteractionLog:
@@ -92,16 +223,19 @@ def read_log(log_dir: str | os.PathLike) -> InteractionLog:
         found = [root / f"{name}.{fmt}" for fmt in FORMATS if (root / f"{name}.{fmt}").exists()]
         if not found:
             raise InputError(f"log: {root} has no {name}.parquet or {name}.csv")
-        tables[name] = _read_table(found[0])
+        tables[name] = _read_table(found[0], TABLES[name])
     meta_path = root / "meta.json"
-    meta = LogMeta(**json.loads(meta_path.read_text())) if meta_path.exists() else LogMeta()
+    meta = read_meta(meta_path) if meta_path.exists() else LogMeta()
     return InteractionLog(tables["contacts"], tables["agent_states"], meta)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def _read_table(path: Path, columns) -> pd.DataFrame:
+    """One table; a CSV's text columns are read as text, so a label such as '0800' keeps
+    its leading zero (CSV has no types; the contract has)."""
+    text = {c.name: str for c in columns if c.dtype == "str"}
     try:
         if path.suffix == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=text)
     except (OSError, ValueError) as err:
         raise InputError(f"{path}: cannot be read ({err})") from None

@@ -62,3 +62,17 @@ def test_csv_and_parquet_hold_the_same_log(tmp_path):
     main(["simulate", str(BANK), "--out", str(tmp_path / "p"), "--quiet"])
     main(["simulate", str(BANK), "--out", str(tmp_path / "c"), "--format", "csv", "--quiet"])
     pd.testing.assert_frame_equal(read_log(tmp_path / "p").contacts, read_log(tmp_path / "c").contacts)
+
+
+def test_an_unwritable_out_is_refused_before_simulating(tmp_path, capsys, monkeypatch):
+    import sim.cli.simulate
+
+    def must_not_run(args):
+        raise AssertionError("simulated although --out cannot be written")
+
+    monkeypatch.setattr(sim.cli.simulate, "simulate_file", must_not_run)
+    (tmp_path / "afile").write_text("")
+    assert main(["simulate", str(BANK), "--out", str(tmp_path / "afile" / "sub")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: out: {tmp_path / 'afile' / 'sub'} is under {tmp_path / 'afile'}, a file, "
+        "not a directory\n")

@@ -1,11 +1,17 @@
 """The log's I/O: lossless round trips, clear errors, and writes that are all or nothing."""
 
+import errno
+import json
+import os
+import tempfile
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.engine import simulate
 from sim.errors import InputError
-from sim.interaction_log import InteractionLog, read_log, write_log
+from sim.interaction_log import InteractionLog, LogMeta, check_writable, read_log, write_log
 from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS
 from sim.scenario import parse_scenario
 
@@ -95,3 +101,146 @@ def test_wrong_type_is_named(log, tmp_path):
     contacts.to_csv(tmp_path / "out" / "contacts.csv", index=False)
     with pytest.raises(InputError, match="contacts.arrival_s: cannot be read as float64"):
         read_log(tmp_path / "out")
+
+
+# --- meta.json: versioned and validated (#11) ---
+
+def test_meta_json_carries_its_schema_version(log, tmp_path):
+    write_log(log, tmp_path / "out")
+    assert json.loads((tmp_path / "out" / "meta.json").read_text())["schema_version"] == 1
+
+
+def test_meta_json_without_a_version_is_read_as_version_1(log, tmp_path):
+    out = write_log(log, tmp_path / "out")
+    data = json.loads((out / "meta.json").read_text())
+    del data["schema_version"]
+    (out / "meta.json").write_text(json.dumps(data))
+    assert read_log(out).meta == log.meta
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{", r"meta.json: is not valid JSON \(Expecting property name"),
+    ("[1]", "meta.json: must hold a JSON object"),
+    ('{"interval_s": 1800, "colour": "red"}', "meta.json: colour: unknown key .allowed: "
+     "schema_version, interval_s"),
+    ('{"interval_s": "1800"}', "meta.json: interval_s: '1800' must be a number"),
+    ('{"seed": 1.5}', "meta.json: seed: 1.5 must be a whole number"),
+    ('{"seed": -3}', "meta.json: seed: -3 must be >= 0"),
+    ('{"interval_s": 1700}', "meta.json: interval_s: 1700.0 must be > 0 and divide a day"),
+    ('{"extra": [1]}', r"meta.json: extra: \[1\] must be a JSON object"),
+    ('{"schema_version": 9}', r"meta.json: schema_version: 9 is not supported \(this ccplan "
+     r"reads version 1\)"),
+])
+def test_a_bad_meta_json_is_one_line_naming_the_file_and_the_key(log, tmp_path, text, message):
+    out = write_log(log, tmp_path / "out")
+    (out / "meta.json").write_text(text)
+    with pytest.raises(InputError, match=message) as err:
+        read_log(out)
+    assert "\n" not in str(err.value)
+
+
+def test_meta_built_in_code_is_validated_too():
+    assert LogMeta(interval_s=900, seed=4).interval_s == 900.0
+    numpy_numbers = LogMeta(seed=np.int64(4), horizon_s=np.float32(7200))  # e.g. from np.arange
+    assert (numpy_numbers.seed, numpy_numbers.horizon_s) == (4, 7200.0)
+    assert type(numpy_numbers.seed) is int
+    with pytest.raises(InputError, match=r"^meta.horizon_s: 'long' must be a number$"):
+        LogMeta(horizon_s="long")
+    with pytest.raises(InputError, match="meta.colour: unknown key"):
+        LogMeta(colour="red")
+
+
+# --- CSV keeps text labels as text (#11) ---
+
+def test_csv_round_trip_keeps_labels_that_look_like_numbers(tmp_path):
+    from test_kpi_fixtures import small_log
+
+    original = small_log()
+    contacts, states = original.contacts.copy(), original.agent_states.copy()
+    contacts["queue"] = contacts["queue"].map({"billing": "0800", "tech": "01", "email": "2"})
+    contacts["reason"] = "007"
+    for frame in (contacts, states):
+        frame["agent_id"] = frame["agent_id"].map({"a1": "01", "a2": "02", "v1": "1e3"},
+                                                  na_action="ignore")
+    numeric = InteractionLog(contacts, states, original.meta)
+    back = read_log(write_log(numeric, tmp_path / "out", "csv"))
+    pd.testing.assert_frame_equal(back.contacts, numeric.contacts)
+    pd.testing.assert_frame_equal(back.agent_states, numeric.agent_states)
+    assert set(back.contacts["queue"]) == {"0800", "01", "2"}
+
+
+# --- overwriting swaps whole directories; unwritable places refused up front (#11) ---
+
+def _files(directory):
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+def test_an_interrupted_overwrite_leaves_the_old_log_whole(log, tmp_path, monkeypatch):
+    out = write_log(log, tmp_path / "out", "parquet")
+    before = _files(out)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_log(log, out, "csv")
+    assert _files(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_an_interruption_between_the_renames_puts_the_old_log_back(log, tmp_path,
+                                                                    monkeypatch):
+    out = write_log(log, tmp_path / "out", "parquet")
+    before = _files(out)
+    rename = os.rename
+
+    def interrupted_when_moving_the_new_log_in(src, dst, *args, **kwargs):
+        if ".partial-" in str(src):
+            assert not out.exists()  # the old log is aside at this point
+            raise KeyboardInterrupt
+        return rename(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rename", interrupted_when_moving_the_new_log_in)
+    with pytest.raises(KeyboardInterrupt):
+        write_log(log, out, "csv")
+    assert _files(out) == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+
+
+def test_a_directory_with_other_files_is_not_replaced(log, tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(InputError, match=r"holds files that are not part of a log \(notes.txt\)"):
+        write_log(log, tmp_path, "csv")
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_path_under_a_file_is_refused(log, tmp_path):
+    (tmp_path / "afile").write_text("")
+    with pytest.raises(InputError, match=r"^out: .*afile/sub is under .*afile, a file, not a "
+                                         r"directory$"):
+        check_writable(tmp_path / "afile" / "sub")
+    with pytest.raises(InputError, match="afile exists and is not a directory"):
+        write_log(log, tmp_path / "afile")
+
+
+@pytest.mark.parametrize("error", [PermissionError(errno.EACCES, "Permission denied"),
+                                   OSError(errno.EROFS, "Read-only file system")])
+def test_an_unwritable_place_is_one_line(log, tmp_path, monkeypatch, error):
+    def refuse(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    with pytest.raises(InputError, match=rf"^out: .*new cannot be written \({error.strerror}\)$"):
+        write_log(log, tmp_path / "new")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_symlinked_log_directory_keeps_its_link(log, tmp_path):
+    target = write_log(log, tmp_path / "target", "parquet")
+    (tmp_path / "link").symlink_to(target)
+    write_log(log, tmp_path / "link", "csv")
+    assert (tmp_path / "link").is_symlink()
+    assert sorted(p.name for p in target.iterdir()) == ["agent_states.csv", "contacts.csv",
+                                                        "meta.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "target"]

@@ -2,6 +2,10 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -93,3 +97,81 @@ def test_settings_file_costs_overlay_the_logs_rates(tmp_path, capsys):
     # g1 1.5 h x 40 (the log's) + acme 1 h x 25 + 1118 phone seconds x 0.012 (the file's)
     assert json.loads(capsys.readouterr().out)["total_cost"] == pytest.approx(
         60 + 25 + 1118 / 60 * 0.012, rel=1e-12)
+
+
+def test_a_log_without_meta_json_says_so_on_stderr(log_dir, capsys):
+    (Path(log_dir) / "meta.json").unlink()
+    assert main(["kpi", log_dir, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert list(json.loads(captured.out)) == [spec.id for spec in CATALOGUE]  # shape kept
+    notes = captured.err.splitlines()
+    assert notes[0] == (f"note: {log_dir} has no meta.json: read with 30-min intervals up to "
+                        "the last event, no calendar date, no per-queue short-abandon grace, "
+                        "no cost rates of its own")
+    assert notes[1].startswith("note: cost KPIs use built-in placeholder rates (35 EUR/h "
+                               "in-house, 25 EUR/staffed h for vendors, 0.01 EUR/min telephony)")
+
+
+def test_no_placeholder_note_when_rates_are_known(tmp_path, capsys):
+    log_dir = str(write_log(small_log(extra={"costs": {"currency": "USD"}}), tmp_path / "log"))
+    main(["kpi", log_dir, "--by", "queue", "--json"])
+    assert capsys.readouterr().err == ""
+    settings = tmp_path / "kpi.toml"
+    settings.write_text("[costs]\nin_house_hourly = 30\n")
+    main(["kpi", str(write_log(small_log(), tmp_path / "bare")), "--settings", str(settings)])
+    assert capsys.readouterr().err == ""
+
+
+def test_no_progress_bar_off_a_terminal_and_quiet_is_accepted(log_dir, capsys):
+    assert main(["kpi", log_dir, "--quiet", "--csv"]) == 0
+    assert main(["kpi", log_dir, "--by", "interval"]) == 0
+    assert "scoring" not in capsys.readouterr().err
+
+
+def test_progress_reaches_the_whole_work():
+    from sim.kpis import score, score_by
+
+    seen = []
+    score(small_log(), progress=seen.append)
+    assert seen == sorted(seen) and seen[-1] == 1.0 and len(seen) > 3
+    seen.clear()
+    score_by(small_log(), "queue", progress=seen.append)
+    assert seen[-1] == 1.0
+
+
+def test_the_kpi_command_loads_no_heavy_module():
+    code = ("import sys, sim.cli.kpi; heavy = {'numpy', 'pandas', 'pyarrow', 'tqdm'}; "
+            "print(sorted(heavy & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def _stderr_on_a_terminal(argv: list[str]) -> str:
+    """Run `ccplan argv` with stderr on a pseudo-terminal 100 columns wide."""
+    pty, fcntl, termios, struct = (pytest.importorskip(m) for m in
+                                   ("pty", "fcntl", "termios", "struct"))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    code = "import sys; from sim.cli import main; sys.exit(main(sys.argv[1:]))"
+    process = subprocess.Popen([sys.executable, "-c", code, *argv],
+                               stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert process.wait() == 0
+    return out.decode(errors="replace")
+
+
+def test_progress_bar_on_a_terminal_unless_quiet(log_dir):
+    shown = _stderr_on_a_terminal(["kpi", log_dir, "--by", "interval"])
+    assert "reading:   0%|" in shown and "scoring:" in shown
+    assert "reading" not in _stderr_on_a_terminal(["kpi", log_dir, "--quiet"])

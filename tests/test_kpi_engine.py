@@ -5,13 +5,14 @@ unserved r11. Waits: r1 10, r2 30, r3 60, r8 15, r9 25 (answered), r4 3, r5 40 (
 r11 2400 (unserved until end 5400). Email (async) answered: r7 7200 s, r10 3600 s.
 """
 
-from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from sim.interaction_log import InteractionLog
-from sim.kpis import CATALOGUE, CostRates, KpiSettings, PartnerRates, score
+from sim.engine import simulate
+from sim.kpis import CATALOGUE, CostRates, KpiSettings, PartnerRates, score, score_by
+from sim.scenario import parse_scenario
 from test_kpi_fixtures import contacts_frame, small_log, states_frame
 
 EXPECTED = {
@@ -192,7 +193,7 @@ def test_settings_are_picklable_and_validated():
 
 def test_empty_log_scores_without_values():
     empty = InteractionLog(contacts_frame().iloc[:0], states_frame().iloc[:0],
-                           replace(small_log().meta))
+                           small_log().meta)
     report = score(empty)
     assert report["contacts"] == 0
     assert report["service_level"] is None
@@ -288,3 +289,35 @@ def test_direction_is_read_in_any_case_and_spacing():
     report = score(log)
     assert report["contacts"] == 10 and report["aht"] == EXPECTED["aht"]
     assert report["outbound_calls_per_hour"] == 1 / 2.5
+
+
+def test_each_queue_takes_its_own_grace_from_the_log():
+    # r4 (billing) abandons after 3 s: short with billing's grace 5 s, not with 2 s
+    two_s = small_log(extra={"short_abandon_s": {"billing": 2.0, "tech": 60.0}})
+    report = score(two_s)
+    assert report["service_level"] == 2 / 8
+    assert "grace per queue: billing 2 s, tech 60 s (other queues 5 s)" in (
+        report.results["service_level"].variant)
+    assert "grace per queue" in score_by(two_s, "queue").attrs["variants"]["abandon_rate"]
+    assert score(small_log(extra={"short_abandon_s": {"tech": 0.0}}))["service_level"] == 2 / 7
+
+
+def test_an_explicit_grace_overrides_the_queues():
+    two_s = small_log(extra={"short_abandon_s": {"billing": 2.0}})
+    report = score(two_s, KpiSettings(short_abandon_s=5))
+    assert report["service_level"] == 2 / 7
+    assert "grace=5 s;" in report.results["service_level"].variant
+
+
+def test_a_simulated_queues_grace_reaches_the_service_level(minimal):
+    # the issue's repro, shortened to one hour: 600 calls/h, AHT 360 s, patience 60 s
+    data = minimal(horizon={"days": 1, "interval_min": 30, "open_time": "08:00",
+                            "close_time": "09:00"})
+    data["queues"][0].update(arrivals={"daily_volume": 600}, short_abandon_s=30,
+                             handle={"dist": "exponential", "mean_s": 360},
+                             patience={"dist": "exponential", "mean_s": 60})
+    data["agent_groups"][0]["staffing"] = 55
+    log = simulate(parse_scenario(data), seed=101)
+    per_queue = score(log)["service_level"]
+    assert per_queue == score(log, KpiSettings(short_abandon_s=30))["service_level"]
+    assert per_queue > score(log, KpiSettings(short_abandon_s=5))["service_level"]

@@ -5,8 +5,8 @@ import pytest
 
 from sim.errors import InputError
 from sim.kpis import score, score_by
-from sim.kpis.grouping import clip
-from test_kpi_fixtures import small_log
+from sim.kpis.grouping import build, clip
+from test_kpi_fixtures import contacts_frame, small_log
 
 
 def test_by_interval_lists_every_interval_with_clipped_spells():
@@ -98,3 +98,50 @@ def test_queue_length_of_a_group_without_live_rows_is_no_data():
     assert np.isnan(frame.loc["email", "queue_len"])
     assert frame.loc["chat", "queue_len"] == 2400 / 10800
     assert frame.loc["phone", "queue_len"] == 183 / 10800
+
+
+def test_a_contact_on_the_last_edge_without_horizon_gets_its_interval():
+    # r7 (e-mail) now ends at 9000 s = 5 x 1800, the log's last instant; a self-served
+    # contact arrives and leaves at that instant: it belongs to interval 5, after the edge
+    contacts = contacts_frame()
+    contacts.loc[6, ["answer_s", "end_s"]] = [8400.0, 9000.0]
+    contacts.loc[5, ["arrival_s", "end_s"]] = [9000.0, 9000.0]
+    log = small_log(contacts, horizon_s=None)
+    frame = score_by(log, "interval")
+    assert list(frame.index) == [0, 1, 2, 3, 4, 5]
+    assert frame.loc[5, "contacts"] == 1
+    assert frame["contacts"].sum() == score(log)["contacts"]
+    by_reason = score_by(log, ["interval", "reason"])  # count_by_label reshaped per group
+    assert by_reason.loc[(5, "balance"), "contacts"] == 1
+
+
+def test_groups_are_the_combinations_that_occur():
+    keys = ["interval", "queue", "reason", "agent_group"]
+    log = small_log()
+    grouping = build(tuple(keys), log.contacts, log.agent_states, 1800.0, 7200.0)
+    c = log.contacts.assign(interval=(log.contacts["arrival_s"] // 1800).astype(int),
+                            agent_group=log.contacts["agent_group"].fillna("(none)"))
+    occurring = c.groupby(keys).size()
+    assert grouping.n == len(occurring) == 9  # of 6 x 3 x 5 x 3 = 270 combinations
+    frame = score_by(log, keys)
+    assert set(frame.index) == set(occurring.index)
+    first_segments = c[c["segment"] == 1].groupby(keys).size()
+    assert frame["contacts"].tolist() == (
+        first_segments.reindex(frame.index, fill_value=0).astype(float).tolist())
+    assert frame["offered"].sum() == score(log)["offered"]
+
+
+def test_groups_with_agent_keys_include_agent_time_without_contacts():
+    # by (interval, agent_group): a group for every pair a contact or an agent spell takes;
+    # (1, vendor_g) has agent time only from spells (its contact r9 arrived in interval 1
+    # too), (1, g1) has r8 and a1's idle half hour
+    log = small_log()
+    frame = score_by(log, ["interval", "agent_group"])
+    grouping = build(("interval", "agent_group"), log.contacts, log.agent_states, 1800.0,
+                     7200.0)
+    spells = {(i, g) for i in range(2) for g in ("g1", "vendor_g")}  # states span 0-3600
+    arrivals = set(zip((log.contacts["arrival_s"] // 1800).astype(int),
+                       log.contacts["agent_group"].fillna("(none)")))
+    assert set(grouping.index) == spells | arrivals
+    assert frame.loc[(1, "vendor_g"), "occupancy"] == 1.0  # busy 900 + wrap 900 of 1800
+    assert frame.loc[(1, "g1"), "occupancy"] == 0.0  # a1 available, a2 offline

@@ -27,6 +27,10 @@ from test_kpi_fixtures import small_log
     ({"costs": {"partner_default": {"per_handled_minute": -1}}},
      "costs.partner_default.per_handled_minute: -1 a rate must be a number >= 0"),
     ({"costs": {"currency": 1}}, "costs.currency: 1 must be a text"),
+    ({"short_abandon_s": "4"}, "short_abandon_s: '4' must be a number >= 0"),
+    ({"short_abandon_by_queue": 4}, "short_abandon_by_queue: 4 must be a table"),
+    ({"short_abandon_by_queue": {"sales": -1}},
+     "short_abandon_by_queue.sales: -1 must be a number >= 0"),
 ])
 def test_every_settings_key_is_type_checked_by_name(data, message):
     with pytest.raises(InputError) as err:
@@ -85,3 +89,10 @@ def test_cost_table_builds_costs_and_refuses_a_different_costs():
         KpiSettings(costs=CostRates(in_house_hourly=20), cost_table={"in_house_hourly": 30})
     with pytest.raises(InputError, match="kpi settings: unknown key.*cost_table"):
         KpiSettings.from_dict({"cost_table": {}})
+
+
+def test_a_logs_bad_per_queue_grace_is_named():
+    with pytest.raises(InputError, match="meta.extra.short_abandon_s: 30 must be a table"):
+        score(small_log(extra={"short_abandon_s": 30}))
+    with pytest.raises(InputError, match="short_abandon_by_queue.sales: 'x' must be a number"):
+        score(small_log(extra={"short_abandon_s": {"sales": "x"}}))

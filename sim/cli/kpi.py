@@ -10,11 +10,9 @@ import tomllib
 from dataclasses import asdict, replace
 from pathlib import Path
 
-import pandas as pd
-
 from sim.errors import InputError
-from sim.interaction_log import read_log
-from sim.kpis import ABANDON_VARIANTS, KEYS, SL_VARIANTS, KpiReport, KpiSettings, score, score_by
+from sim.kpis.keys import KEYS
+from sim.kpis.settings import ABANDON_VARIANTS, SL_VARIANTS, KpiSettings, default_costs_used
 
 
 def register(subparsers) -> None:
@@ -22,8 +20,12 @@ def register(subparsers) -> None:
         "kpi", help="score an interaction log with every KPI",
         description="Score LOG_DIR (written by `simulate` or `import contacts`). Without "
         "--by: one line per KPI. With --json and no --by: one JSON object {kpi id: value}; "
-        "with --json and --by: {\"rows\": [...], \"unavailable\": {kpi id: reason}}.")
-    parser.add_argument("log_dir", metavar="LOG_DIR")
+        "with --json and --by: {\"rows\": [...], \"unavailable\": {kpi id: reason}}. "
+        "Notes on how the log was read (e.g. no meta.json, placeholder cost rates) go to "
+        "stderr as `note: ...` lines, so stdout keeps these shapes.")
+    parser.add_argument("log_dir", metavar="LOG_DIR",
+                        help="log directory: contacts and agent_states (.parquet or .csv) "
+                        "and meta.json")
     parser.add_argument("--by", metavar="KEY[,KEY]",
                         help=f"group by one or more of: {', '.join(KEYS)}")
     output = parser.add_mutually_exclusive_group()
@@ -33,11 +35,19 @@ def register(subparsers) -> None:
                         help="also name, unit, variant, band position, reason (not with --by)")
     parser.add_argument("--settings", metavar="KPI.toml",
                         help="KPI settings file (TOML); its [costs] keys overlay the log's rates")
-    parser.add_argument("--sl-threshold", type=float, metavar="S", dest="sl_threshold_s")
-    parser.add_argument("--sl-variant", choices=list(SL_VARIANTS))
-    parser.add_argument("--short-abandon", type=float, metavar="S", dest="short_abandon_s")
-    parser.add_argument("--abandon-variant", choices=list(ABANDON_VARIANTS))
-    parser.add_argument("--recontact-window-days", type=float, metavar="D")
+    parser.add_argument("--sl-threshold", type=float, metavar="S", dest="sl_threshold_s",
+                        help="service level: answered within S seconds (default 20)")
+    parser.add_argument("--sl-variant", choices=list(SL_VARIANTS),
+                        help="service-level denominator (default: offered minus short abandons)")
+    parser.add_argument("--short-abandon", type=float, metavar="S", dest="short_abandon_s",
+                        help="abandons within S seconds are short, in every queue (default: "
+                        "each queue's short_abandon_s from the log, else 5)")
+    parser.add_argument("--abandon-variant", choices=list(ABANDON_VARIANTS),
+                        help="abandon-rate definition (default: abandoned / offered)")
+    parser.add_argument("--recontact-window-days", type=float, metavar="D",
+                        help="a contact within D days of an issue's first one is a recontact "
+                        "(default 7)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
 
@@ -58,20 +68,60 @@ def settings_from_args(args: argparse.Namespace) -> KpiSettings:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.interaction_log import read_log
+    from sim.kpis import score, score_by
+
     if args.details and args.by:
         raise InputError("--details: not available with --by (one column per KPI); the "
                          "reasons a KPI is not available are in the --json output")
     settings = settings_from_args(args)
-    log = read_log(args.log_dir)
-    if args.by:
-        frame = score_by(log, [key.strip() for key in args.by.split(",")], settings)
-        sys.stdout.write(format_frame(frame, args))
-    else:
-        sys.stdout.write(format_report(score(log, settings), args))
+    # on a terminal only (disable=None), cleared when done; reading shows from the start
+    with tqdm(total=100, unit="%", desc="reading", disable=args.quiet or None, leave=False,
+              file=sys.stderr) as bar:
+        log = read_log(args.log_dir)
+        bar.set_description("scoring")
+        bar.update(READ_SHARE - bar.n)
+
+        def progress(fraction: float) -> None:
+            bar.update(round(READ_SHARE + (100 - READ_SHARE) * fraction) - bar.n)
+
+        if args.by:
+            keys = [key.strip() for key in args.by.split(",")]
+            body = format_frame(score_by(log, keys, settings, progress=progress), args)
+        else:
+            body = format_report(score(log, settings, progress=progress), args)
+    sys.stdout.write(body)
+    sys.stdout.flush()  # the notes follow the figures on a terminal
+    for note in log_notes(args.log_dir, log, settings):
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 
-def format_frame(frame: pd.DataFrame, args: argparse.Namespace) -> str:
+READ_SHARE = 30  # percent of the bar for reading the log (Parquet decoding, validation)
+
+
+def log_notes(log_dir: str, log, settings: KpiSettings) -> list[str]:
+    """What a person should know about how the log was read: defaults stood in."""
+    notes = []
+    if not (Path(log_dir) / "meta.json").exists():
+        notes.append(f"{log_dir} has no meta.json: read with {log.meta.interval_s / 60:g}-min "
+                     "intervals up to the last event, no calendar date, no per-queue "
+                     "short-abandon grace, no cost rates of its own")
+    if default_costs_used(settings, log.meta.extra):
+        rates = settings.costs
+        notes.append(f"cost KPIs use built-in placeholder rates ({rates.in_house_hourly:g} "
+                     f"{rates.currency}/h in-house, {rates.partner_default.per_staffed_hour:g} "
+                     f"{rates.currency}/staffed h for vendors, "
+                     f"{rates.telephony_per_minute:g} {rates.currency}/min telephony): set "
+                     "yours in a --settings file's [costs] table")
+    return notes
+
+
+def format_frame(frame, args: argparse.Namespace) -> str:
+    import pandas as pd
+
     if args.csv:
         return frame.to_csv()
     if args.json:
@@ -84,7 +134,7 @@ def format_frame(frame: pd.DataFrame, args: argparse.Namespace) -> str:
         return shown.to_string(float_format=lambda v: f"{v:.4g}") + "\n"
 
 
-def format_report(report: KpiReport, args: argparse.Namespace) -> str:
+def format_report(report, args: argparse.Namespace) -> str:
     if args.json:
         body = ([_jsonable(asdict(r)) for r in report.results.values()] if args.details
                 else report.values())
@@ -99,7 +149,7 @@ def format_report(report: KpiReport, args: argparse.Namespace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _flat_frame(report: KpiReport) -> pd.DataFrame:
+def _flat_frame(report):
     """report.to_frame() with a dict-valued KPI as one row per label (`channel_mix.phone`),
     as score_by names its columns, so a CSV cell never holds a Python dict."""
     rows = []
@@ -109,6 +159,8 @@ def _flat_frame(report: KpiReport) -> pd.DataFrame:
                   "value": value, "unit": r.unit, "variant": r.variant,
                   "position": r.position, "unavailable": r.unavailable}
                  for label, value in labelled]
+    import pandas as pd
+
     return pd.DataFrame(rows).set_index("id")
 
 

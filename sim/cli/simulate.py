@@ -46,8 +46,9 @@ def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.interaction_log import write_log
+    from sim.interaction_log import check_writable, write_log
 
+    check_writable(args.out)  # refuse before a long run, not after it
     _, log = simulate_file(args)
     out = write_log(log, args.out, args.format)
     outcomes = log.contacts["outcome"].value_counts()

@@ -3,16 +3,26 @@
     from sim.kpis import KpiSettings, score, score_by
     report = score(log)                       # report["service_level"], report.values()
     by_interval = score_by(log, "interval")   # one row per interval, one column per KPI id
+
+The names below are loaded on first use, so `from sim.kpis import KEYS` (for a CLI's
+choices) does not import numpy and pandas.
 """
 
-from sim.kpis.catalogue import CATALOGUE, OPTIONAL_CONTACT_COLUMNS, SPECS, position
-from sim.kpis.engine import UNMAPPED_COLUMNS, KpiReport, KpiResult, score, score_by
-from sim.kpis.grouping import KEYS
-from sim.kpis.settings import (ABANDON_VARIANTS, SL_VARIANTS, CostRates, KpiSettings,
-                               PartnerRates)
+import importlib
 
-__all__ = [
-    "ABANDON_VARIANTS", "CATALOGUE", "KEYS", "OPTIONAL_CONTACT_COLUMNS", "SL_VARIANTS",
-    "SPECS", "UNMAPPED_COLUMNS", "CostRates", "KpiReport", "KpiResult", "KpiSettings",
-    "PartnerRates", "position", "score", "score_by",
-]
+_EXPORTS = {
+    "CATALOGUE": "catalogue", "OPTIONAL_CONTACT_COLUMNS": "catalogue", "SPECS": "catalogue",
+    "position": "catalogue",
+    "UNMAPPED_COLUMNS": "engine", "KpiReport": "engine", "KpiResult": "engine",
+    "score": "engine", "score_by": "engine",
+    "KEYS": "keys",
+    "ABANDON_VARIANTS": "settings", "SL_VARIANTS": "settings", "CostRates": "settings",
+    "KpiSettings": "settings", "PartnerRates": "settings",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"sim.kpis.{_EXPORTS[name]}"), name)

@@ -6,6 +6,7 @@ cannot disagree on what "offered" means.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -28,6 +29,14 @@ def floats(frame: pd.DataFrame, name: str) -> np.ndarray:
 def flags(series: pd.Series) -> np.ndarray:
     """A boolean column as a numpy mask, missing as False."""
     return series.to_numpy(dtype=bool, na_value=False)
+
+
+def per_label(labels: pd.Series, value_of: Callable[[str | None], float]) -> np.ndarray:
+    """`value_of(label)` for each row's label (None for a missing label), one call per
+    distinct label."""
+    codes, uniques = pd.factorize(labels)
+    values = [value_of(str(u)) for u in uniques] + [value_of(None)]
+    return np.asarray(values, dtype=float)[codes]
 
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -104,12 +113,10 @@ class Context:
     grouping: Grouping
     settings: KpiSettings
 
-    @cached_property
+    @property
     def state_pieces(self) -> Pieces | None:
         """Agent-state spells clipped to groups; None if the grouping needs a queue key."""
-        if not self.grouping.groupable("agent_states"):
-            return None
-        return self.grouping.spells(self.states.start, self.states.end, "agent_states")
+        return self.grouping.state_pieces
 
     @cached_property
     def agent_seconds(self) -> dict[str, np.ndarray]:

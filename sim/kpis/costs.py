@@ -10,9 +10,8 @@ channel (agents serve several), so cost KPIs cannot be grouped by those keys.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from sim.kpis.context import ContactArrays, Context, flags, ratio
+from sim.kpis.context import ContactArrays, Context, flags, per_label, ratio
 from sim.kpis.settings import CostRates
 from sim.log_schema import IN_HOUSE
 
@@ -22,8 +21,8 @@ def cost_kpis(ctx: Context) -> dict:
     labour = _labour_cost(ctx, rates)
     partner = c.frame["partner"]
     vendor = flags(partner.notna() & (partner != IN_HOUSE))
-    per_contact = _per_row(partner, _vendor_rate(rates, "per_handled_contact"))
-    per_minute = _per_row(partner, _vendor_rate(rates, "per_handled_minute"))
+    per_contact = per_label(partner, _vendor_rate(rates, "per_handled_contact"))
+    per_minute = per_label(partner, _vendor_rate(rates, "per_handled_minute"))
     charge = per_contact + per_minute * (c.handle + c.wrap) / 60.0
     vendor_cost = g.total(charge, c.answered & vendor)
     phone = flags(c.frame["channel"].isin(list(rates.telephony_channels)))
@@ -58,23 +57,20 @@ def _labour_cost(ctx: Context, rates: CostRates) -> np.ndarray:
     partner = states.frame["partner"]
     in_house = flags(partner.isna() | (partner == IN_HOUSE))
     hourly = np.where(in_house,
-                      _per_row(states.frame["agent_group"],
-                               {None: rates.in_house_hourly, **rates.hourly_by_group}),
-                      _per_row(partner, _vendor_rate(rates, "per_staffed_hour")))
+                      per_label(states.frame["agent_group"],
+                                _rate_of({None: rates.in_house_hourly, **rates.hourly_by_group})),
+                      per_label(partner, _vendor_rate(rates, "per_staffed_hour")))
     on_duty = ~states.state["offline"]
     cost = pieces.seconds / 3600.0 * (hourly * on_duty)[pieces.row]
     return np.bincount(pieces.code, weights=cost, minlength=ctx.grouping.n)
 
 
-def _vendor_rate(rates: CostRates, charge: str) -> dict:
-    """{vendor: rate} for one charge, with the default rate under the key None."""
+def _vendor_rate(rates: CostRates, charge: str):
+    """vendor -> rate of one charge; vendors not listed take partner_default's."""
     table = {None: getattr(rates.partner_default, charge)}
-    return table | {name: getattr(p, charge) for name, p in rates.partners.items()}
+    return _rate_of(table | {name: getattr(p, charge) for name, p in rates.partners.items()})
 
 
-def _per_row(labels: pd.Series, rate: dict) -> np.ndarray:
-    """The rate of each row's label; labels not in `rate` (and missing) take rate[None]."""
-    codes, uniques = pd.factorize(labels)
-    values = [rate.get(str(u), rate[None]) for u in uniques] + [rate[None]]
-    return np.asarray(values, dtype=float)[codes]
-
+def _rate_of(rate: dict):
+    """label -> rate; labels not in `rate` (and missing ones) take rate[None]."""
+    return lambda label: rate.get(label, rate[None])

@@ -8,7 +8,7 @@ the reason; it is never filled with a guess.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,12 +24,13 @@ from sim.kpis.experience import (contact_mix_kpis, optional_column_kpis, resolut
 from sim.kpis.grouping import AGENT_LABEL_KEYS, TIME_KEYS, build
 from sim.kpis.handling import handling_kpis
 from sim.kpis.queue import queue_kpis, volume_kpis
-from sim.kpis.settings import KpiSettings, with_log_costs
+from sim.kpis.settings import KpiSettings, with_log_costs, with_log_graces
 from sim.kpis.validate import check_log
 
 FAMILIES = (volume_kpis, queue_kpis, handling_kpis, resolution_kpis, survey_kpis,
             contact_mix_kpis, optional_column_kpis, cost_kpis)
 UNMAPPED_COLUMNS = "unmapped_columns"  # meta.extra key: columns an importer had to fill in
+Progress = Callable[[float], None]  # called with the fraction of the work done
 # Flags where missing means "not known", not "no": all missing would read as 0 % / 100 %.
 UNKNOWN_WHEN_MISSING = ("resolved", "churned")
 
@@ -68,10 +69,12 @@ class KpiReport:
         return pd.DataFrame(rows).set_index("id")
 
 
-def score(log: InteractionLog, settings: KpiSettings = KpiSettings()) -> KpiReport:
-    """Every KPI of the catalogue over the whole log."""
-    settings = with_log_costs(settings, log.meta.extra)
-    values, unavailable, _ = _evaluate(log, (), settings)
+def score(log: InteractionLog, settings: KpiSettings = KpiSettings(),
+          progress: Progress | None = None) -> KpiReport:
+    """Every KPI of the catalogue over the whole log. `progress(fraction done)` is called
+    after each step (for a progress bar)."""
+    settings = with_log_graces(with_log_costs(settings, log.meta.extra), log.meta.extra)
+    values, unavailable, _ = _evaluate(log, (), settings, progress)
     overall = {kpi_id: _overall(v) for kpi_id, v in values.items() if kpi_id not in unavailable}
     return make_report(overall, unavailable, settings)
 
@@ -95,18 +98,20 @@ def make_report(values: dict, unavailable: dict[str, str], settings: KpiSettings
 
 
 def score_by(log: InteractionLog, by: str | Sequence[str],
-             settings: KpiSettings = KpiSettings()) -> pd.DataFrame:
+             settings: KpiSettings = KpiSettings(),
+             progress: Progress | None = None) -> pd.DataFrame:
     """One row per group, one column per KPI id (dict-valued KPIs as `id.label` columns).
 
     `by` is a key or a list of keys (see grouping.KEYS). Time keys give every interval /
     day of the log, empty ones included; other groupings list only groups with activity.
     `frame.attrs` holds "variants", "units" and "unavailable" (KPI id -> reason).
+    `progress` as for `score`.
     """
     keys = (by,) if isinstance(by, str) else tuple(by)
     if not keys:
         raise InputError("by: give at least one grouping key (use score() for overall)")
-    settings = with_log_costs(settings, log.meta.extra)
-    values, unavailable, ctx = _evaluate(log, keys, settings)
+    settings = with_log_graces(with_log_costs(settings, log.meta.extra), log.meta.extra)
+    values, unavailable, ctx = _evaluate(log, keys, settings, progress)
     n = ctx.grouping.n
     columns = {}
     for spec in CATALOGUE:
@@ -128,15 +133,21 @@ def score_by(log: InteractionLog, by: str | Sequence[str],
     return frame
 
 
-def _evaluate(log: InteractionLog, keys: tuple[str, ...], settings: KpiSettings):
+def _evaluate(log: InteractionLog, keys: tuple[str, ...], settings: KpiSettings,
+              progress: Progress | None = None):
+    steps = 2 + len(FAMILIES)  # validation, grouping, then one step per KPI family
+    report = progress or (lambda fraction: None)
     check_log(log.contacts, log.agent_states, (settings.ces_min, settings.ces_max))
+    report(1 / steps)
     grouping = build(keys, log.contacts, log.agent_states, float(log.meta.interval_s),
                      log.meta.horizon_s)
+    report(2 / steps)
     ctx = Context(ContactArrays(log.contacts, settings), StateArrays(log.agent_states),
                   grouping, settings)
     values = {}
-    for family in FAMILIES:
+    for done, family in enumerate(FAMILIES, start=3):
         values |= family(ctx)
+        report(done / steps)
     unavailable = {}
     for spec in CATALOGUE:
         reason = _why_unavailable(spec, log, keys)

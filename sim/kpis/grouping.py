@@ -8,18 +8,16 @@ waits) are clipped at interval or day edges, so each piece counts where it happe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.kpis.keys import AGENT_LABEL_KEYS, KEYS, LABEL_KEYS, TIME_KEYS
 
 DAY_S = 86400.0
-TIME_KEYS = ("interval", "day", "interval_of_day")
-LABEL_KEYS = ("queue", "channel", "reason", "agent_group", "partner")
-KEYS = TIME_KEYS + LABEL_KEYS
-AGENT_LABEL_KEYS = ("agent_group", "partner")  # label keys the agent-state table carries
 NONE_LABEL = "(none)"  # group of rows whose label is missing, e.g. agent_group if abandoned
 
 
@@ -34,18 +32,24 @@ class Pieces:
 
 @dataclass(frozen=True)
 class Grouping:
+    """Groups of one scoring run. With a label key, the groups are the combinations of
+    labels (and time buckets) that some contact or agent-state spell takes, not every
+    combination: 7 days of intervals x 4 label keys would otherwise mean millions of empty
+    groups. Time keys alone give every bucket of the log's span, empty ones included."""
+
     keys: tuple[str, ...]
     index: pd.Index  # one label (tuple for several keys) per group, in code order
     contact_code: np.ndarray  # group of each contact row
     observed_s: np.ndarray  # length of each group's time span (for time averages)
     interval_s: float
+    state_pieces: Pieces | None  # agent-state spells clipped to groups; None: not groupable
     _sizes: tuple[int, ...]
     _label_maps: dict  # key -> {table: codes of that table's rows}
+    _combos: np.ndarray | None  # sorted combination code of each group; None: all of them
 
     @property
     def n(self) -> int:
         return len(self.index)
-
     def count(self, mask: np.ndarray, code: np.ndarray | None = None) -> np.ndarray:
         code = self.contact_code if code is None else code
         return np.bincount(code[mask], minlength=self.n).astype(float)
@@ -77,19 +81,31 @@ class Grouping:
         """Clip spells [start, end) at the edges of the time keys.
 
         The spells belong to `rows` of `table` (default: every row, in order); each piece
-        keeps the number of its table row.
+        keeps the number of its table row. A piece in a combination no contact or agent
+        spell takes (e.g. a queue wait running on into an interval without arrivals) is
+        dropped: that group is not listed.
         """
         rows = np.arange(len(start)) if rows is None else rows
         time_keys = [k for k in self.keys if k in TIME_KEYS]
         if not time_keys:
-            return Pieces(self._combine(rows, table, {}), end - start, rows)
+            return self._pieces(self._combine(rows, table, {}), end - start, rows)
         edge_s = self.interval_s if {"interval", "interval_of_day"} & set(time_keys) else DAY_S
         bucket, seconds, spell = clip(start, end, edge_s)
         interval = bucket if edge_s == self.interval_s else None
         time_codes = _time_codes(bucket * edge_s, self.interval_s, interval)
-        return Pieces(self._combine(rows[spell], table, time_codes), seconds, rows[spell])
+        return self._pieces(self._combine(rows[spell], table, time_codes), seconds, rows[spell])
+
+    def _pieces(self, combo: np.ndarray, seconds: np.ndarray, rows: np.ndarray) -> Pieces:
+        if self._combos is None:
+            return Pieces(combo, seconds, rows)
+        code = np.minimum(np.searchsorted(self._combos, combo), max(len(self._combos) - 1, 0))
+        kept = self._combos[code] == combo if len(self._combos) else np.zeros(len(code), bool)
+        if kept.all():
+            return Pieces(code, seconds, rows)
+        return Pieces(code[kept], seconds[kept], rows[kept])
 
     def _combine(self, rows: np.ndarray, table: str, time_codes: dict) -> np.ndarray:
+        """Combination code of each row: its key codes in mixed radix (sizes of the keys)."""
         code = np.zeros(len(rows), dtype=np.int64)
         for key, size in zip(self.keys, self._sizes):
             part = time_codes[key] if key in TIME_KEYS else self._label_maps[key][table][rows]
@@ -121,12 +137,7 @@ def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: pd.DataFrame,
     if unknown or len(set(keys)) != len(keys):
         raise InputError(f"by: {', '.join(keys)} is not a list of distinct keys from "
                          f"{', '.join(KEYS)}")
-    if not interval_s > 0 or DAY_S % interval_s:
-        raise InputError(f"meta.interval_s: {interval_s!r} must be > 0 and divide a day")
-    arrival = contacts["arrival_s"].to_numpy(dtype=float)
-    ends = [horizon_s or 0.0, np.nanmax(contacts["end_s"].to_numpy(float), initial=0.0),
-            np.max(states["end_s"].to_numpy(float), initial=0.0)]
-    n_intervals = max(int(np.ceil(max(ends) / interval_s)), 1)
+    n_intervals = span_intervals(contacts, states, interval_s, horizon_s)
     per_day = int(DAY_S // interval_s)
     n_days = int(np.ceil(n_intervals / per_day))
     sizes, levels, label_maps = [], [], {}
@@ -141,21 +152,51 @@ def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: pd.DataFrame,
             size = len(labels)
             levels.append(pd.Index(labels, name=key, dtype=object))
         sizes.append(size)
-    grouping = Grouping(
-        keys=tuple(keys),
-        index=_index(keys, levels),
-        contact_code=np.zeros(len(contacts), dtype=np.int64),
-        observed_s=np.empty(0),
-        interval_s=float(interval_s),
-        _sizes=tuple(sizes),
-        _label_maps=label_maps,
-    )
-    time_codes = _time_codes(arrival, interval_s, None)
-    code = grouping._combine(np.arange(len(contacts)), "contacts", time_codes)
-    observed = _observed_s(keys, sizes, interval_s, n_intervals)
-    object.__setattr__(grouping, "contact_code", code)
-    object.__setattr__(grouping, "observed_s", observed)
-    return grouping
+    if math.prod(sizes) >= 2 ** 62:
+        raise InputError(f"by: {', '.join(keys)} gives {math.prod(sizes):,} combinations "
+                         "of labels, too many to code; group by fewer keys")
+    every = Grouping(tuple(keys), pd.Index([]), np.empty(0, np.int64), np.empty(0),
+                     float(interval_s), None, tuple(sizes), label_maps, None)
+    contact_combo = every._combine(np.arange(len(contacts)), "contacts",
+                                   _time_codes(contacts["arrival_s"].to_numpy(float),
+                                               interval_s, None))
+    state_pieces = None
+    if every.groupable("agent_states"):
+        state_pieces = every.spells(states["start_s"].to_numpy(float),
+                                    states["end_s"].to_numpy(float), "agent_states")
+    if set(keys) <= set(TIME_KEYS):
+        index, positions = _index(keys, levels), _positions(np.arange(math.prod(sizes)), sizes)
+        grouping = replace(every, index=index, contact_code=contact_combo,
+                           state_pieces=state_pieces)
+    else:
+        combos = np.unique(np.concatenate(
+            [contact_combo, state_pieces.code if state_pieces is not None else []]
+        ).astype(np.int64))
+        positions = _positions(combos, sizes)
+        index = (levels[0].take(positions[0]) if len(keys) == 1 else
+                 pd.MultiIndex(levels=levels, codes=positions, names=list(keys)))
+        grouping = replace(every, index=index, _combos=combos,
+                           contact_code=np.searchsorted(combos, contact_combo))
+        if state_pieces is not None:
+            grouping = replace(grouping, state_pieces=grouping._pieces(
+                state_pieces.code, state_pieces.seconds, state_pieces.row))
+    observed = _observed_s(keys, sizes, positions, interval_s, n_intervals)
+    return replace(grouping, observed_s=observed)
+
+
+def span_intervals(contacts: pd.DataFrame, states: pd.DataFrame, interval_s: float,
+                   horizon_s: float | None) -> int:
+    """Intervals in the log's span: up to the horizon or the last end, whichever is
+    later, and past every instant a contact or spell starts at. A row that starts (and
+    ends) exactly on the last edge belongs to the interval after it, so that interval is
+    in the span too."""
+    latest_end = max(horizon_s or 0.0,
+                     np.nanmax(contacts["end_s"].to_numpy(float), initial=0.0),
+                     np.max(states["end_s"].to_numpy(float), initial=0.0))
+    latest_start = max(np.nanmax(contacts["arrival_s"].to_numpy(float), initial=0.0),
+                       np.nanmax(contacts["enqueue_s"].to_numpy(float), initial=0.0),
+                       np.max(states["start_s"].to_numpy(float), initial=0.0))
+    return max(int(np.ceil(latest_end / interval_s)), int(latest_start // interval_s) + 1)
 
 
 def _time_codes(times: np.ndarray, interval_s: float, interval: np.ndarray | None) -> dict:
@@ -188,15 +229,27 @@ def _index(keys, levels) -> pd.Index:
     return pd.MultiIndex.from_product(levels, names=list(keys))
 
 
-def _observed_s(keys, sizes, interval_s: float, n_intervals: int) -> np.ndarray:
+def _positions(combos: np.ndarray, sizes) -> list[np.ndarray]:
+    """Each key's level position in each combination code (the inverse of _combine)."""
+    positions, rest = [], combos
+    for size in reversed(sizes):
+        positions.append(rest % size)
+        rest = rest // size
+    return positions[::-1]
+
+
+def _observed_s(keys, sizes, positions, interval_s: float, n_intervals: int) -> np.ndarray:
     """Seconds of the log's span inside each group, for time averages: a day the log only
     partly covers, or a slot of the day some days lack, counts only what the log spans, so
     grouped figures agree with the overall one. Label keys do not narrow the span."""
     codes = _time_codes(np.arange(n_intervals) * interval_s, interval_s, None)
-    flat = np.zeros(n_intervals, dtype=np.int64)
-    for key, size in zip(keys, sizes):
+    span_time = np.zeros(n_intervals, dtype=np.int64)
+    group_time = np.zeros(len(positions[0]) if positions else 1, dtype=np.int64)
+    n_times = 1
+    for key, size, position in zip(keys, sizes, positions):
         if key in TIME_KEYS:
-            flat = flat * size + codes[key]
-    shape = [size if key in TIME_KEYS else 1 for key, size in zip(keys, sizes)]
-    per_time = np.bincount(flat, minlength=int(np.prod(shape))) * interval_s
-    return np.broadcast_to(per_time.reshape(shape), sizes).ravel().astype(float)
+            span_time = span_time * size + codes[key]
+            group_time = group_time * size + position
+            n_times *= size
+    per_time = np.bincount(span_time, minlength=n_times) * interval_s
+    return per_time[group_time].astype(float)

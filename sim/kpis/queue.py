@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kpis.context import Context, ratio
+from sim.kpis.context import Context, per_label, ratio
 
 
 def volume_kpis(ctx: Context) -> dict:
@@ -28,7 +28,8 @@ def queue_kpis(ctx: Context) -> dict:
     answered, abandoned = live & c.answered, live & c.abandoned
     offered_n, answered_n = g.count(live), g.count(answered)
     abandoned_n = g.count(abandoned)
-    short_n = g.count(abandoned & (c.wait <= s.short_abandon_s))
+    grace_s = per_label(c.frame["queue"], s.grace_s)  # each row's queue's grace
+    short_n = g.count(abandoned & (c.wait <= grace_s))
     within_t_n = g.count(answered & (c.wait <= s.sl_threshold_s))
     sl_denominator = {
         "answered_within_t_over_offered": offered_n,

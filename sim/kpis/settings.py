@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 
 from sim.errors import InputError
 
+DEFAULT_SHORT_ABANDON_S = 5.0  # the common industry grace when neither settings nor log give one
+
 SL_VARIANTS = {
     "answered_within_t_over_offered": "answered within T / offered",
     "answered_within_t_over_offered_minus_short_abandons": (
@@ -133,7 +135,10 @@ class KpiSettings:
 
     sl_threshold_s: float = 20.0  # service level: answered within this wait (inclusive)
     sl_variant: str = "answered_within_t_over_offered_minus_short_abandons"
-    short_abandon_s: float = 5.0  # abandons within this wait are "short" (inclusive)
+    # Abandons within this wait are "short" (inclusive). None: each queue's own grace from
+    # short_abandon_by_queue (a simulated log brings its scenario's), else 5 s.
+    short_abandon_s: float | None = None
+    short_abandon_by_queue: dict[str, float] = field(default_factory=dict)
     abandon_variant: str = "abandoned_over_offered"
     recontact_window_s: float = 7 * 86400.0  # after the end of an issue's first contact
     csat_satisfied_min: float = 4.0  # on the 1-5 CSAT scale
@@ -146,9 +151,13 @@ class KpiSettings:
 
     def __post_init__(self):
         _check_types(self, "")
-        for name in ("sl_threshold_s", "short_abandon_s", "recontact_window_s"):
-            value = getattr(self, name)
-            _require(value >= 0, name, value, "must be a number >= 0")
+        graces = {f"short_abandon_by_queue.{q}": v for q, v in self.short_abandon_by_queue.items()}
+        if self.short_abandon_s is not None:
+            graces["short_abandon_s"] = self.short_abandon_s
+        for name, value in {"sl_threshold_s": self.sl_threshold_s,
+                            "recontact_window_s": self.recontact_window_s, **graces}.items():
+            _require(_is_number(value) and value >= 0, name, value, "must be a number >= 0")
+        object.__setattr__(self, "short_abandon_by_queue", dict(self.short_abandon_by_queue))
         _require(self.sl_variant in SL_VARIANTS, "sl_variant", self.sl_variant,
                  f"must be one of {', '.join(SL_VARIANTS)}")
         _require(self.abandon_variant in ABANDON_VARIANTS, "abandon_variant",
@@ -165,9 +174,22 @@ class KpiSettings:
             object.__setattr__(self, "cost_table", table)
             object.__setattr__(self, "costs", built)
 
+    def grace_s(self, queue: str | None) -> float:
+        """The short-abandon grace of `queue`: the one setting if given, else the queue's."""
+        if self.short_abandon_s is not None:
+            return self.short_abandon_s
+        return self.short_abandon_by_queue.get(queue, DEFAULT_SHORT_ABANDON_S)
+
+    def grace_text(self) -> str:
+        """Which grace was used, for variant texts: `grace=5 s` or per queue."""
+        if self.short_abandon_s is not None or not self.short_abandon_by_queue:
+            return f"grace={self.grace_s(None):g} s"
+        per_queue = ", ".join(f"{q} {v:g} s" for q, v in sorted(self.short_abandon_by_queue.items()))
+        return f"grace per queue: {per_queue} (other queues {DEFAULT_SHORT_ABANDON_S:g} s)"
+
     def variant(self, kpi_id: str) -> str:
         """The definition variant used for `kpi_id` under these settings ('' if fixed)."""
-        t, grace = f"T={self.sl_threshold_s:g} s", f"grace={self.short_abandon_s:g} s"
+        t, grace = f"T={self.sl_threshold_s:g} s", self.grace_text()
         live = "live channels only"
         window = f"recontact window {self.recontact_window_s / 86400:g} days"
         easy = "higher = easier" if self.ces_higher_is_easier else "lower = easier"
@@ -201,6 +223,18 @@ class KpiSettings:
 
 
 LOG_COSTS = "costs"  # meta.extra key: cost rates the log's source knows (a scenario's)
+LOG_SHORT_ABANDON = "short_abandon_s"  # meta.extra key: {queue: grace in seconds}
+
+
+def with_log_graces(settings: KpiSettings, extra: dict) -> KpiSettings:
+    """`settings` with the log's per-queue short-abandon graces (a scenario writes each
+    queue's); the settings' own per-queue entries win, one `short_abandon_s` wins over all."""
+    if LOG_SHORT_ABANDON not in extra or settings.short_abandon_s is not None:
+        return settings
+    table = extra[LOG_SHORT_ABANDON]
+    _require(isinstance(table, Mapping), f"meta.extra.{LOG_SHORT_ABANDON}", table,
+             "must be a table of seconds per queue")
+    return replace(settings, short_abandon_by_queue={**table, **settings.short_abandon_by_queue})
 
 
 def with_log_costs(settings: KpiSettings, extra: dict) -> KpiSettings:
@@ -215,6 +249,13 @@ def with_log_costs(settings: KpiSettings, extra: dict) -> KpiSettings:
         return settings
     table = overlay(extra[LOG_COSTS], settings.cost_table or {})
     return replace(settings, costs=CostRates(), cost_table=table)
+
+
+def default_costs_used(settings: KpiSettings, extra: dict) -> bool:
+    """Whether costs would be scored with the built-in placeholder rates: the log brings no
+    rates and the settings give none."""
+    return (LOG_COSTS not in extra and settings.cost_table is None
+            and settings.costs == CostRates())
 
 
 def overlay(base: Mapping, top: Mapping) -> dict:
