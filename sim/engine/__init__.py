@@ -15,7 +15,7 @@ def simulate(scenario: Scenario, seed: int | None = None, progress: Progress | N
     bit for bit. `progress(fraction)` is called as simulated time advances (0 to 1).
     """
     seed = scenario.seed if seed is None else seed
-    run = Run(scenario, draw_customers(scenario, seed), rosters(scenario, seed), seed, progress)
+    run = Run(scenario, draw_customers(scenario, seed), rosters(scenario, seed), progress)
     run.run()
     return build_log(scenario, run, seed)
 

@@ -38,7 +38,7 @@ class Run(AgentDuty):
     """One simulation of a scenario over pre-drawn customers and rosters."""
 
     def __init__(self, scenario: Scenario, customers: Customers, rosters: list[AgentRoster],
-                 seed: int, progress: Progress | None):
+                 progress: Progress | None):
         self.env = simpy.Environment()
         self.progress = progress
         self.record = ContactRecord(customers)
@@ -50,7 +50,7 @@ class Run(AgentDuty):
         self.agents = AgentPool(rosters, len(scenario.agent_groups),
                                 [g.max_chats for g in scenario.agent_groups])
         self.rosters = rosters
-        self.do = Behaviour(scenario, self.lines, seed)
+        self.do = Behaviour(scenario, self.lines, self.record)
         self.is_chat = [scenario.queues[q].channel == "chat" for q in self.lines.queue]
         self.chat_lines = [[line for line in lines if self.is_chat[line]] for lines in self.lines.serves]
         self.interval_starts_s = scenario.horizon.interval_starts_s().ravel().tolist()
@@ -162,7 +162,7 @@ class Run(AgentDuty):
         ahead = self.live.count(q, now)
         expected_wait_s = ahead * self.do.service_s[q] / serving if serving else float("inf")
         callback = self.do.queue_rules[q].callback
-        if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(q):
+        if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(self.record, c):
             return q
         self.record.callback[c] = True
         self.record.deadline_s[c] = float("inf")  # the caller hangs up and waits for the call

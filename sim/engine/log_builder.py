@@ -11,9 +11,9 @@ import pyarrow as pa
 
 from sim.engine.agents import STATE_LABELS
 from sim.engine.core import Run
+from sim.engine.dice import position
 from sim.engine.reasons import reason_table
 from sim.engine.record import ANSWERED, NO_ANSWER, OUTCOME_LABELS, UNKNOWN, YES
-from sim.engine.streams import stream
 from sim.engine.survey import survey_answers
 from sim.interaction_log import InteractionLog, LogMeta
 from sim.scenario import DAY_S, Scenario
@@ -24,7 +24,7 @@ def build_log(scenario: Scenario, run: Run, seed: int) -> InteractionLog:
     pool = run.agents
     agent_ids = [f"{groups[g].name}-{k + 1:03d}" for g, k in zip(pool.group, pool.rank)]
     agent_group = np.asarray(pool.group + [-1], dtype=np.int64)  # [-1]: no agent
-    contacts = _contacts(scenario, run, agent_ids, agent_group, seed)
+    contacts = _contacts(scenario, run, agent_ids, agent_group)
     states = _agent_states(scenario, run, agent_ids)
     meta = LogMeta(
         interval_s=scenario.horizon.interval_s,
@@ -75,7 +75,7 @@ def _partners(scenario: Scenario) -> tuple[list[str], np.ndarray]:
     return partners, np.asarray(codes, dtype=np.int64)
 
 
-def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
+def _contacts(scenario, run: Run, agent_ids, agent_group) -> pd.DataFrame:
     record = run.record
     count = len(record)
     queues = scenario.queues
@@ -119,8 +119,10 @@ def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
         "transferred_to": labels([x.name for x in queues], record.transferred_to),
         "callback": np.asarray(record.callback, dtype=bool),
     })
+    keys = np.asarray(record.issue_key, dtype=np.uint64)[frame["issue_id"].to_numpy()]
+    positions = position(frame["attempt"].to_numpy(), frame["segment"].to_numpy())
     surveyed = survey_answers(scenario.survey, frame, np.asarray(
-        [g.resolution_factor for g in scenario.agent_groups] + [1.0])[group], stream(seed, "survey"))
+        [g.resolution_factor for g in scenario.agent_groups] + [1.0])[group], keys, positions)
     # Beyond the contract: how many times the company called a callback customer.
     return frame.assign(**surveyed, callback_tries=np.asarray(record.callback_tries, dtype=np.int64))
 

@@ -1,0 +1,96 @@
+"""Each contact's own random numbers, so that common random numbers last past the first contact.
+
+A decision taken in the event loop (resolved? transferred? comes back? redials? accepts a
+callback? picks up?) must not depend on how many decisions the run took before it, or a
+staffing change would reshuffle every later customer's dice. So each customer gets a
+64-bit key, drawn before the run from its queue's stream in arrival order, and every
+random number of a contact is a function of (key, kind, attempt, segment[, try]) only —
+a contact's place in its customer's story, the same in any run that reaches it.
+
+- Yes/no decisions and survey draws: `uniform` hashes the key, the kind and the position
+  with splitmix64's finaliser (about 2 µs in pure Python; `uniforms` is the same function
+  over numpy arrays, for the survey after the run). SeedSequence per contact costs ~35 µs.
+- Needs of a follow-up contact (redial/recontact delay, IVR time, patience, handle, wrap)
+  come from a Philox generator keyed by (key ^ kind, position) with its counter at zero —
+  a counter-based stream per contact, re-keyed in place (~10 µs; a new Generator costs
+  ~50 µs) — so each distribution keeps its own numpy sampler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15  # splitmix64's increment
+_M1, _M2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+
+
+def salt(kind: str) -> int:
+    """A fixed 64-bit constant per kind of draw, so kinds of the same contact differ."""
+    return int.from_bytes(hashlib.blake2b(kind.encode(), digest_size=8).digest(), "little")
+
+
+def position(attempt, segment, attempt_try=0):
+    """A contact's place in its customer's story as one integer (segment ≤ 5, tries < 256);
+    ints or numpy integer arrays."""
+    return (attempt << 16) | (segment << 8) | attempt_try
+
+
+def uniform(key: int, kind: str | int, at: int) -> float:
+    """U[0, 1) belonging to (customer key, kind, position): splitmix64 of the three."""
+    z = ((key ^ (salt(kind) if isinstance(kind, str) else kind)) + at * _GOLDEN) & _MASK
+    z = ((z ^ (z >> 30)) * _M1) & _MASK
+    z = ((z ^ (z >> 27)) * _M2) & _MASK
+    return ((z ^ (z >> 31)) >> 11) * 2.0**-53
+
+
+def uniforms(keys: np.ndarray, kind: str, at: np.ndarray) -> np.ndarray:
+    """`uniform` over arrays of keys and positions (uint64 arithmetic wraps like & _MASK)."""
+    with np.errstate(over="ignore"):
+        z = (keys.astype(np.uint64) ^ np.uint64(salt(kind))) + at.astype(np.uint64) * np.uint64(_GOLDEN)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
+    return ((z ^ (z >> np.uint64(31))) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def normals(keys: np.ndarray, kind: str, at: np.ndarray) -> np.ndarray:
+    """N(0, 1) per (key, kind, position), by Box-Muller from two of the contact's uniforms."""
+    u1 = uniforms(keys, f"{kind}/radius", at)
+    u2 = uniforms(keys, f"{kind}/angle", at)
+    return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
+
+
+class Dice:
+    """The event loop's access to contacts' random numbers."""
+
+    position = staticmethod(position)
+
+    def __init__(self, issue_keys: list[int]):
+        self.issue_keys = issue_keys  # per issue (= per first contact): its customer's key
+        self._salts: dict[str, int] = {}
+        self._bits = np.random.Philox(key=0)
+        self._rng = np.random.Generator(self._bits)
+        self._state = self._bits.state
+
+    def _salt(self, kind: str) -> int:
+        kind_salt = self._salts.get(kind)
+        if kind_salt is None:
+            kind_salt = self._salts[kind] = salt(kind)
+        return kind_salt
+
+    def uniform(self, kind: str, issue: int, at: int) -> float:
+        return uniform(self.issue_keys[issue], self._salt(kind), at)
+
+    def generator(self, kind: str, issue: int, at: int) -> np.random.Generator:
+        """A generator at the start of the stream of (issue's key, kind, position).
+
+        The same object is re-keyed at every call: draw from it before the next call."""
+        state = self._state
+        state["state"]["key"][:] = (self.issue_keys[issue] ^ self._salt(kind), at)
+        state["state"]["counter"][:] = 0
+        state["buffer_pos"] = 4  # discard buffered output of the previous key
+        state["has_uint32"] = 0
+        self._bits.state = state
+        return self._rng
