@@ -29,7 +29,7 @@ from sim.engine.lines import build_lines
 from sim.engine.live import LiveCount
 from sim.engine.record import ABANDONED, ANSWERED, NO_ANSWER, WAITING, ContactRecord
 from sim.engine.rosters import AgentRoster
-from sim.scenario import Scenario
+from sim.scenario import DAY_S, Scenario
 
 Progress = Callable[[float], None]
 
@@ -52,6 +52,14 @@ class Run(AgentDuty):
         self.rosters = rosters
         self.do = Behaviour(scenario, self.lines, self.record)
         self.is_chat = [scenario.queues[q].channel == "chat" for q in self.lines.queue]
+        self.is_live = [scenario.queues[q].channel != "email" for q in self.lines.queue]
+        # Groups on shifts that serve e-mail work it outside opening hours (see rosters);
+        # then no live contact may be answered while the center is closed.
+        self.after_hours_groups = [
+            g for g, group in enumerate(scenario.agent_groups)
+            if group.shifts is not None and any(scenario.queues[q].channel == "email"
+                                                for q in self.lines.queue if q in self.lines.serves[g])]
+        self.after_hours = bool(self.after_hours_groups)
         self.chat_lines = [[line for line in lines if self.is_chat[line]] for lines in self.lines.serves]
         self.interval_starts_s = scenario.horizon.interval_starts_s().ravel().tolist()
         queued = np.flatnonzero(~customers.self_served)
@@ -88,11 +96,30 @@ class Run(AgentDuty):
                 At(env, start_s, self._on_progress)
         if self.first_contacts:
             At(env, self.record.enqueue_s[self.first_contacts[0]], self._on_first_contact)
+        if self.after_hours:
+            for day in range(self.hours.days):
+                At(env, day * DAY_S + self.hours.open_s, self._on_open)
         env.run()
         self.end_s = max(self.end_s, env.now)
         self._finish()
         if self.progress:
             self.progress(1.0)
+
+    def _on_open(self, event) -> None:
+        """Agents who worked e-mail while the center was closed and sit idle at the open
+        take the live callers who waited for it."""
+        now, agents = event.time_s, self.agents
+        for g in self.after_hours_groups:
+            idle = agents.idle[g]
+            while idle:
+                agent = next(iter(idle))
+                del idle[agent]
+                if not self._seek(agent, self.lines.serves[g], now):
+                    idle[agent] = None
+                    idle.move_to_end(agent, last=False)  # still the longest idle
+                    break
+                if agents.capacity[agent] > 1:
+                    self._fill_chats(agent, now)
 
     def _on_progress(self, event) -> None:
         self.progress(min(event.time_s / self.end_s, 1.0))
@@ -175,14 +202,15 @@ class Run(AgentDuty):
         will redial was decided when it first started waiting."""
         agents = self.agents
         chat = self.is_chat[line]
-        for g in self.lines.groups_for[line]:
-            idle = agents.idle[g]
-            if idle:
-                self._answer(c, idle.popitem(last=False)[0], now)
-                return
-            if chat and agents.chatting[g]:
-                self._answer(c, next(iter(agents.chatting[g])), now)
-                return
+        if not (self.after_hours and self.is_live[line] and not self.hours.is_open(now)):
+            for g in self.lines.groups_for[line]:
+                idle = agents.idle[g]
+                if idle:
+                    self._answer(c, idle.popitem(last=False)[0], now)
+                    return
+                if chat and agents.chatting[g]:
+                    self._answer(c, next(iter(agents.chatting[g])), now)
+                    return
         self.record.line[c] = line
         self.waiting[line].append(c)
         if self.live.tracked[line]:
@@ -351,11 +379,15 @@ class Run(AgentDuty):
         """Answer the oldest live contact of the first of `lines` that has one.
 
         Entries of contacts answered, abandoned or moved meanwhile are dropped on the way,
-        and callers found past their deadline are logged as abandoned at it.
+        and callers found past their deadline are logged as abandoned at it. While the
+        center is closed only e-mail is taken.
         """
         record = self.record
         outcome, on_line, deadline_s = record.outcome, record.line, record.deadline_s
+        closed = self.after_hours and not self.hours.is_open(now)
         for line in lines:
+            if closed and self.is_live[line]:
+                continue
             waiting = self.waiting[line]
             while waiting:
                 c = waiting.popleft()
