@@ -172,6 +172,18 @@ def test_with_accept_share_1_exactly_the_calls_facing_a_long_wait_become_callbac
     assert (contacts.loc[ewt.index, "callback"] == offered).all()
 
 
+def test_keep_place_callbacks_in_line_count_as_callers_ahead():
+    """The offer estimates the wait from everyone ahead: a `keep_place` callback will be
+    called before the new caller, so it counts even when no live caller waits."""
+    scenario = callback_scenario("keep_place", reach=1.0)
+    contacts = simulate(scenario, seed=3).contacts
+    everyone = expected_wait_on_arrival(scenario, contacts, counts_callbacks=True)
+    live_only = expected_wait_on_arrival(scenario, contacts, counts_callbacks=False)
+    decided_by_callbacks = (everyone > 120.0) & (live_only <= 120.0)
+    assert decided_by_callbacks.sum() >= 5  # the two readings differ on these arrivals
+    assert contacts.loc[decided_by_callbacks[decided_by_callbacks].index, "callback"].all()
+
+
 def test_accept_share_among_offered_calls_within_4_se():
     scenario = callback_scenario("keep_place", accept=0.4, volume=620)
     contacts = simulate(scenario, seed=5).contacts

@@ -184,7 +184,10 @@ class Run(AgentDuty):
             At(self.env, now + rules.after_wait_s, self._on_overflow_due, c)
 
     def _maybe_callback(self, c: int, q: int, now: float) -> int:
-        """Offer a callback when the expected wait is long; returns the line to join."""
+        """Offer a callback when the expected wait is long; returns the line to join.
+
+        Everyone ahead in the queue's line counts: live callers and `keep_place` callbacks
+        (`when_free` callbacks wait in a line of their own, served after it)."""
         serving = sum(self.agents.on_duty[g] for g in self.lines.groups_for[q])
         ahead = self.live.count(q, now)
         expected_wait_s = ahead * self.do.service_s[q] / serving if serving else float("inf")
