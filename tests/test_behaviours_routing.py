@@ -184,6 +184,22 @@ def test_keep_place_callbacks_in_line_count_as_callers_ahead():
     assert contacts.loc[decided_by_callbacks[decided_by_callbacks].index, "callback"].all()
 
 
+def test_no_answer_rows_carry_the_last_try_as_the_contract_says(keep_place_log):
+    """A callback nobody picked up shows its last try: when it was dialled, by whom, and
+    the `no_answer_s` it cost (wrap 0); the contract's column docs say so."""
+    from sim.log_schema import CONTACT_COLUMNS
+
+    rows = keep_place_log[keep_place_log["outcome"] == "no_answer"]
+    assert len(rows) > 0
+    assert rows["answer_s"].notna().all() and rows["agent_id"].notna().all()
+    assert rows["agent_group"].notna().all() and rows["partner"].notna().all()
+    assert (rows["handle_s"] == 30.0).all() and (rows["wrap_s"] == 0.0).all()
+    assert (rows["end_s"] == rows["answer_s"] + 30.0).all()
+    docs = {c.name: c.doc for c in CONTACT_COLUMNS}
+    for name in ("answer_s", "agent_id", "agent_group", "partner", "handle_s", "wrap_s"):
+        assert "no_answer" in docs[name], name
+
+
 def test_accept_share_among_offered_calls_within_4_se():
     scenario = callback_scenario("keep_place", accept=0.4, volume=620)
     contacts = simulate(scenario, seed=5).contacts
