@@ -195,3 +195,23 @@ def test_follow_ups_cannot_loop_at_one_instant():
     base["queues"][0]["redial"]["delay"] = det(1)
     contacts = simulate(parse_scenario(base), seed=1).contacts
     assert contacts["attempt"].max() == 10  # the attempt cap ends the chain
+
+
+def test_an_event_in_the_past_is_refused_even_under_python_O():
+    import subprocess
+    import sys
+
+    import simpy
+
+    from sim.engine.events import At
+
+    env = simpy.Environment(initial_time=10.0)
+    with pytest.raises(ValueError, match="in the past"):
+        At(env, 9.0, lambda event: None)
+    with pytest.raises(ValueError):
+        At(env, float("nan"), lambda event: None)
+    code = ("import simpy; from sim.engine.events import At\n"
+            "try:\n    At(simpy.Environment(initial_time=10.0), 9.0, print)\n"
+            "except ValueError:\n    print('refused')\n")
+    out = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "refused"

@@ -16,7 +16,9 @@ class At(simpy.events.Event):
     """
 
     def __init__(self, env: simpy.Environment, time_s: float, callback, payload=None):
-        assert time_s >= env.now, "an event in the past would turn the clock back"
+        if not time_s >= env.now:  # a real check: `python -O` strips asserts (NaN fails too)
+            raise ValueError(f"event at {time_s} s scheduled at {env.now} s: "
+                             "an event in the past would turn the clock back")
         self.env = env
         self.callbacks = [callback]
         self._value = payload
