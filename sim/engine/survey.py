@@ -12,31 +12,34 @@ event loop nothing. Whether a contact responds and its noise are the contact's o
 change leaves them as they were.
 """
 
-import numpy as np
-import pandas as pd
+from collections.abc import Mapping
 
-from sim.engine.dice import normals, uniforms
+import numpy as np
+
+from sim.engine.dice import normals, position, uniforms
 from sim.scenario.behaviours import Survey
 
 
-def survey_answers(survey: Survey, contacts: pd.DataFrame, resolution_factor: np.ndarray,
-                   keys: np.ndarray, positions: np.ndarray) -> dict[str, np.ndarray]:
-    """`keys` and `positions`: each row's customer key and place in its story (dice)."""
-    count = len(contacts)
+def survey_answers(survey: Survey, contacts: Mapping[str, np.ndarray], answered: np.ndarray,
+                   unresolved: np.ndarray, resolution_factor: np.ndarray,
+                   issue_keys: np.ndarray) -> dict[str, np.ndarray]:
+    """Answers per contact row. `contacts`: the log's numeric columns (issue_id, attempt,
+    segment, enqueue_s, answer_s); `issue_keys`: each issue's customer key (uint64)."""
+    count = len(answered)
     if survey.response_share == 0:
         return {name: np.full(count, np.nan) for name in ("csat", "nps", "ces")}
-    responds = ((uniforms(keys, "survey/respond", positions) < survey.response_share)
-                & (contacts["outcome"] == "answered").to_numpy())
-    wait_min = (contacts["answer_s"] - contacts["enqueue_s"]).to_numpy() / 60.0
+    keys = issue_keys[contacts["issue_id"]]
+    at = position(contacts["attempt"], contacts["segment"])
+    responds = (uniforms(keys, "survey/respond", at) < survey.response_share) & answered
+    wait_min = (contacts["answer_s"] - contacts["enqueue_s"]) / 60.0
     effort = (
         survey.base
         - np.minimum(survey.per_wait_min * wait_min, survey.max_wait_penalty)
-        - survey.per_transfer * (contacts["segment"].to_numpy() - 1)
-        - survey.per_earlier_attempt * (contacts["attempt"].to_numpy() - 1)
+        - survey.per_transfer * (contacts["segment"] - 1)
+        - survey.per_earlier_attempt * (contacts["attempt"] - 1)
     )
-    unresolved = (contacts["resolved"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
     satisfaction = effort - survey.unresolved * unresolved + survey.per_proficiency * (resolution_factor - 1.0)
-    noise = [survey.noise_sd * normals(keys, f"survey/noise/{name}", positions) for name in ("csat", "nps", "ces")]
+    noise = [survey.noise_sd * normals(keys, f"survey/noise/{name}", at) for name in ("csat", "nps", "ces")]
 
     def scale(index: np.ndarray, low: int, high: int) -> np.ndarray:
         answer = low + np.round((high - low) * np.clip(index, 0.0, 1.0))
