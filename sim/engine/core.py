@@ -23,7 +23,7 @@ from sim.engine.agents import AVAILABLE, BUSY, OFFLINE, AgentPool
 from sim.engine.arrivals import Customers
 from sim.engine.behaviour import Behaviour
 from sim.engine.duty import AgentDuty
-from sim.engine.events import At
+from sim.engine.events import At, run_until_empty
 from sim.engine.calendar import OpenHours
 from sim.engine.lines import build_lines
 from sim.engine.live import LiveCount
@@ -99,7 +99,7 @@ class Run(AgentDuty):
         if self.after_hours:
             for day in range(self.hours.days):
                 At(env, day * DAY_S + self.hours.open_s, self._on_open)
-        env.run()
+        run_until_empty(env)
         self.end_s = max(self.end_s, env.now)
         self._finish()
         if self.progress:
