@@ -67,8 +67,8 @@ class Dice:
 
     position = staticmethod(position)
 
-    def __init__(self, issue_keys: list[int]):
-        self.issue_keys = issue_keys  # per issue (= per first contact): its customer's key
+    def __init__(self, issue_keys: np.ndarray):
+        self.issue_keys = issue_keys  # uint64 per issue (= per first contact): its customer's key
         self._salts: dict[str, int] = {}
         self._bits = np.random.Philox(key=0)
         self._rng = np.random.Generator(self._bits)
@@ -81,14 +81,14 @@ class Dice:
         return kind_salt
 
     def uniform(self, kind: str, issue: int, at: int) -> float:
-        return uniform(self.issue_keys[issue], self._salt(kind), at)
+        return uniform(int(self.issue_keys[issue]), self._salt(kind), at)
 
     def generator(self, kind: str, issue: int, at: int) -> np.random.Generator:
         """A generator at the start of the stream of (issue's key, kind, position).
 
         The same object is re-keyed at every call: draw from it before the next call."""
         state = self._state
-        state["state"]["key"][:] = (self.issue_keys[issue] ^ self._salt(kind), at)
+        state["state"]["key"][:] = (int(self.issue_keys[issue]) ^ self._salt(kind), at)
         state["state"]["counter"][:] = 0
         state["buffer_pos"] = 4  # discard buffered output of the previous key
         state["has_uint32"] = 0

@@ -13,9 +13,9 @@ import os
 from sim.errors import InputError
 from sim.scenario import Scenario
 
-# Peak memory of the run per contact, above imports: measured at 1,170 and 1,140 bytes for
-# 200,000 and 400,000 contacts of a plain inbound queue (issue 16 found ~1.1 KB at 1M),
-# rounded up. Behaviours add follow-up contacts, which `expected_contacts` does not count.
+# Peak memory of the run per contact, above imports: measured at 1,070-1,100 bytes for
+# 400,000 contacts of a plain inbound queue (issue 16 found ~1.1 KB at 1M), rounded up.
+# Behaviours add follow-up contacts, which `expected_contacts` does not count.
 BYTES_PER_CONTACT = 1200
 
 

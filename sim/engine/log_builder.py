@@ -23,13 +23,8 @@ def build_log(scenario: Scenario, run: Run, seed: int) -> InteractionLog:
     pool = run.agents
     agent_ids = [f"{groups[g].name}-{k + 1:03d}" for g, k in zip(pool.group, pool.rank)]
     agent_group = np.asarray(pool.group + [-1], dtype=np.int64)  # [-1]: no agent
-    record = run.record
-    # Columns both tables read, converted from the loop's lists once.
-    shared = {"queue": _ints(record.queue), "outcome": _ints(record.outcome), "agent": _ints(record.agent),
-              **{name: np.asarray(getattr(record, name), dtype=np.float64)
-                 for name in ("answer_s", "handle_s", "end_s")}}
-    contacts = _contacts(scenario, run, shared, agent_ids, agent_group)
-    states = _agent_states(scenario, run, shared, agent_ids)
+    contacts = _contacts(scenario, run, agent_ids, agent_group)
+    states = _agent_states(scenario, run, agent_ids)
     meta = LogMeta(
         interval_s=scenario.horizon.interval_s,
         horizon_s=scenario.horizon.days * DAY_S,
@@ -79,20 +74,20 @@ def _partners(scenario: Scenario) -> tuple[list[str], np.ndarray]:
     return partners, np.asarray(codes, dtype=np.int64)
 
 
-def _contacts(scenario, run: Run, shared: dict[str, np.ndarray], agent_ids, agent_group) -> pd.DataFrame:
+def _contacts(scenario, run: Run, agent_ids, agent_group) -> pd.DataFrame:
     record = run.record
     count = len(record)
     queues = scenario.queues
     reasons = reason_table(scenario)
-    q = shared["queue"]
+    q = _ints(record.queue)
     # Flat index of (queue, reason position) into every queue's reasons, for per-reason flags.
     offsets = np.cumsum([0] + [len(r) for r in reasons.by_queue])
     flat = offsets[q] + _ints(record.reason_pos)
     reason_name = np.asarray([n for names in reasons.name_idx for n in names], dtype=np.int64)
     avoidable = np.asarray([r.avoidable for rs in reasons.by_queue for r in rs], dtype=bool)
-    outcome = shared["outcome"]
+    outcome = _ints(record.outcome)
     worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)  # an agent spent time on it
-    agent = shared["agent"]
+    agent = _ints(record.agent)
     group = agent_group[agent]  # agent -1 reads the [-1] sentinel
     resolved = _ints(record.resolved)
     group_names = [g.name for g in scenario.agent_groups]
@@ -102,8 +97,8 @@ def _contacts(scenario, run: Run, shared: dict[str, np.ndarray], agent_ids, agen
         "issue_id": _ints(record.issue),
         "attempt": _ints(record.attempt),
         "segment": _ints(record.segment),
-        "enqueue_s": np.asarray(record.enqueue_s, dtype=np.float64),
-        "answer_s": shared["answer_s"],
+        "enqueue_s": _floats(record.enqueue_s),
+        "answer_s": _floats(record.answer_s),
     }
     surveyed = survey_answers(
         scenario.survey, numbers, outcome == ANSWERED, resolved == NO,
@@ -119,17 +114,17 @@ def _contacts(scenario, run: Run, shared: dict[str, np.ndarray], agent_ids, agen
         "queue": labels(queue_names, q),
         "reason": labels(reasons.names, reason_name[flat]),
         "avoidable": avoidable[flat],
-        "arrival_s": np.asarray(record.arrival_s, dtype=np.float64),
+        "arrival_s": _floats(record.arrival_s),
         "enqueue_s": numbers["enqueue_s"],
         "answer_s": numbers["answer_s"],
-        "abandon_s": np.asarray(record.abandon_s, dtype=np.float64),
-        "end_s": shared["end_s"],
+        "abandon_s": _floats(record.abandon_s),
+        "end_s": _floats(record.end_s),
         "outcome": labels(OUTCOME_LABELS, outcome),
         "agent_id": labels(agent_ids, agent),
         "agent_group": labels(group_names, group),
         "partner": labels(partners, partner_of_group[group]),
-        "handle_s": np.where(worked, shared["handle_s"], np.nan),
-        "wrap_s": np.where(worked, np.asarray(record.wrap_s, dtype=np.float64), np.nan),
+        "handle_s": np.where(worked, _floats(record.handle_s), np.nan),
+        "wrap_s": np.where(worked, _floats(record.wrap_s), np.nan),
         "resolved": pd.arrays.BooleanArray(resolved == YES, resolved == UNKNOWN),
         "transferred_to": labels(queue_names, record.transferred_to),
         "callback": np.asarray(record.callback, dtype=bool),
@@ -143,7 +138,11 @@ def _ints(values: list[int]) -> np.ndarray:
     return np.asarray(values, dtype=np.int64)
 
 
-def _agent_states(scenario, run: Run, shared: dict[str, np.ndarray], agent_ids) -> pd.DataFrame:
+def _floats(values: list[float]) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64)
+
+
+def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
     """Loop-recorded spells plus busy and wrap spells derived from the contacts worked.
 
     A contact handled on its own gives a busy spell (talk) and a wrap spell. The chats of
@@ -151,17 +150,18 @@ def _agent_states(scenario, run: Run, shared: dict[str, np.ndarray], agent_ids) 
     and wrap.
     """
     pool, record = run.agents, run.record
-    outcome = shared["outcome"]
+    # Full-length conversions are indexed at once, so they die here (peak memory).
+    outcome = _ints(record.outcome)
     worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)
-    who = shared["agent"][worked]
-    start = shared["answer_s"][worked]
-    talk_end = start + shared["handle_s"][worked]
-    end = shared["end_s"][worked]
+    who = _ints(record.agent)[worked]
+    start = _floats(record.answer_s)[worked]
+    talk_end = start + _floats(record.handle_s)[worked]
+    end = _floats(record.end_s)[worked]
     group_of_agent = np.asarray(pool.group, dtype=np.int64)
     holds_many = np.asarray([g.max_chats > 1 for g in scenario.agent_groups] + [False])
     is_chat = np.asarray([q.channel == "chat" for q in scenario.queues])
     # Chats of agents who hold several at once overlap; anything else is one at a time.
-    many = (holds_many[group_of_agent[who]] & is_chat[shared["queue"][worked]]
+    many = (holds_many[group_of_agent[who]] & is_chat[_ints(record.queue)[worked]]
             if len(who) else np.zeros(0, dtype=bool))
     one = ~many
     merged_agent, merged_start, merged_end = _merge(who[many], start[many], end[many])
@@ -177,16 +177,22 @@ def _agent_states(scenario, run: Run, shared: dict[str, np.ndarray], agent_ids) 
                             merged_end, np.asarray(record.try_end_s, dtype=np.float64)])
     kept = np.flatnonzero(end_s > start_s)  # no wrap, or zero handle time
     order = kept[np.lexsort((start_s[kept], agent[kept]))]  # by agent, then start; stable
-    codes = agent[order]
-    groups = group_of_agent[codes]
+    del kept
+    # Reordered one by one, so each unordered column is freed before the next (peak memory).
+    agent = agent[order]
+    state = state[order]
+    start_s = start_s[order]
+    end_s = end_s[order]
+    del order
+    groups = group_of_agent[agent]
     partners, partner_of_group = _partners(scenario)
     return pd.DataFrame({
-        "agent_id": labels(agent_ids, codes),
+        "agent_id": labels(agent_ids, agent),
         "agent_group": labels([g.name for g in scenario.agent_groups], groups),
         "partner": labels(partners, partner_of_group[groups]),
-        "state": labels(state_names, state[order]),
-        "start_s": start_s[order],
-        "end_s": end_s[order],
+        "state": labels(state_names, state),
+        "start_s": start_s,
+        "end_s": end_s,
     })
 
 
