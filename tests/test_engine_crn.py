@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.engine import simulate
-from sim.engine.dice import Dice, uniform, uniforms
+from sim.engine.dice import position, salt, uniform, uniforms
 from sim.scenario import load_scenario, with_field
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -68,9 +68,9 @@ def test_follow_up_needs_follow_the_customer(helpdesk_pair):
 
 def test_scalar_and_vector_uniforms_agree_and_look_uniform():
     keys = np.arange(1, 20001, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    positions = np.full(len(keys), Dice.position(2, 1), dtype=np.uint64)
+    positions = np.full(len(keys), position(2, 1), dtype=np.uint64)
     vector = uniforms(keys, "resolve", positions)
-    assert [uniform(int(k), "resolve", Dice.position(2, 1)) for k in keys[:50]] == vector[:50].tolist()
+    assert [uniform(int(k), salt("resolve"), position(2, 1)) for k in keys[:50]] == vector[:50].tolist()
     # Mean of 20,000 U(0,1): within 4 standard errors (sd 1/sqrt(12 n)) of 1/2.
     assert abs(vector.mean() - 0.5) < 4 / np.sqrt(12 * len(vector))
     assert 0.0 <= vector.min() and vector.max() < 1.0

@@ -38,9 +38,9 @@ def position(attempt, segment, attempt_try=0):
     return (attempt << 16) | (segment << 8) | attempt_try
 
 
-def uniform(key: int, kind: str | int, at: int) -> float:
-    """U[0, 1) belonging to (customer key, kind, position): splitmix64 of the three."""
-    z = ((key ^ (salt(kind) if isinstance(kind, str) else kind)) + at * _GOLDEN) & _MASK
+def uniform(key: int, kind_salt: int, at: int) -> float:
+    """U[0, 1) belonging to (customer key, `salt(kind)`, position): splitmix64 of the three."""
+    z = ((key ^ kind_salt) + at * _GOLDEN) & _MASK
     z = ((z ^ (z >> 30)) * _M1) & _MASK
     z = ((z ^ (z >> 27)) * _M2) & _MASK
     return ((z ^ (z >> 31)) >> 11) * 2.0**-53
@@ -65,32 +65,32 @@ def normals(keys: np.ndarray, kind: str, at: np.ndarray) -> np.ndarray:
 class Dice:
     """The event loop's access to contacts' random numbers."""
 
-    position = staticmethod(position)
-
     def __init__(self, issue_keys: np.ndarray):
         self.issue_keys = issue_keys  # uint64 per issue (= per first contact): its customer's key
-        self._salts: dict[str, int] = {}
+        self._salts = _Salts()
         self._bits = np.random.Philox(key=0)
         self._rng = np.random.Generator(self._bits)
         self._state = self._bits.state
 
-    def _salt(self, kind: str) -> int:
-        kind_salt = self._salts.get(kind)
-        if kind_salt is None:
-            kind_salt = self._salts[kind] = salt(kind)
-        return kind_salt
-
     def uniform(self, kind: str, issue: int, at: int) -> float:
-        return uniform(int(self.issue_keys[issue]), self._salt(kind), at)
+        return uniform(int(self.issue_keys[issue]), self._salts[kind], at)
 
     def generator(self, kind: str, issue: int, at: int) -> np.random.Generator:
         """A generator at the start of the stream of (issue's key, kind, position).
 
         The same object is re-keyed at every call: draw from it before the next call."""
         state = self._state
-        state["state"]["key"][:] = (int(self.issue_keys[issue]) ^ self._salt(kind), at)
+        state["state"]["key"][:] = (int(self.issue_keys[issue]) ^ self._salts[kind], at)
         state["state"]["counter"][:] = 0
         state["buffer_pos"] = 4  # discard buffered output of the previous key
         state["has_uint32"] = 0
         self._bits.state = state
         return self._rng
+
+
+class _Salts(dict):
+    """salt(kind), computed once per kind."""
+
+    def __missing__(self, kind: str) -> int:
+        value = self[kind] = salt(kind)
+        return value
