@@ -105,22 +105,6 @@ class Run(AgentDuty):
         if self.progress:
             self.progress(1.0)
 
-    def _on_open(self, event) -> None:
-        """Agents who worked e-mail while the center was closed and sit idle at the open
-        take the live callers who waited for it."""
-        now, agents = event.time_s, self.agents
-        for g in self.after_hours_groups:
-            idle = agents.idle[g]
-            while idle:
-                agent = next(iter(idle))
-                del idle[agent]
-                if not self._seek(agent, self.lines.serves[g], now):
-                    idle[agent] = None
-                    idle.move_to_end(agent, last=False)  # still the longest idle
-                    break
-                if agents.capacity[agent] > 1:
-                    self._fill_chats(agent, now)
-
     def _on_progress(self, event) -> None:
         self.progress(min(event.time_s / self.end_s, 1.0))
 

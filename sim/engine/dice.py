@@ -33,8 +33,9 @@ def salt(kind: str) -> int:
 
 
 def position(attempt, segment, attempt_try=0):
-    """A contact's place in its customer's story as one integer (segment ≤ 5, tries < 256);
-    ints or numpy integer arrays."""
+    """A contact's place in its customer's story as one integer; ints or numpy integer
+    arrays. Distinct for segments and callback tries below 256 (the engine stops at 5
+    segments; a `max_tries` above 255 would only reuse draws, not break a run)."""
     return (attempt << 16) | (segment << 8) | attempt_try
 
 
