@@ -9,7 +9,10 @@ import pandas as pd
 import pytest
 
 from sim.engine import simulate
+from scipy import stats
+
 from sim.engine.dice import position, salt, uniform, uniforms
+from sim.engine.needs import quantile_function
 from sim.scenario import load_scenario, with_field
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -76,3 +79,44 @@ def test_scalar_and_vector_uniforms_agree_and_look_uniform():
     assert 0.0 <= vector.min() and vector.max() < 1.0
     other = uniforms(keys, "transfer", positions)
     assert abs(np.corrcoef(vector, other)[0, 1]) < 4 / np.sqrt(len(vector))
+
+
+@pytest.mark.parametrize("dist, reference", [
+    ({"dist": "exponential", "mean_s": 300}, lambda u: stats.expon(scale=300).ppf(u)),
+    ({"dist": "lognormal", "mean_s": 420, "cv": 0.7},
+     lambda u: stats.lognorm(s=np.sqrt(np.log1p(0.49)), scale=420 / np.sqrt(1.49)).ppf(u)),
+    ({"dist": "gamma", "mean_s": 900, "cv": 0.8}, lambda u: stats.gamma(1 / 0.64, scale=900 * 0.64).ppf(u)),
+    ({"dist": "deterministic", "mean_s": 60}, lambda u: np.full_like(u, 60.0)),
+    ({"dist": "none"}, lambda u: np.full_like(u, np.inf)),
+])
+def test_follow_up_needs_are_exact_quantiles(dist, reference):
+    """Follow-up needs invert the distribution at the contact's uniform: checked against
+    scipy's quantile functions, at the extremes the dice can produce too."""
+    from pydantic import TypeAdapter
+
+    from sim.distributions import PatienceDistribution
+
+    quantile = quantile_function(TypeAdapter(PatienceDistribution).validate_python(dist))
+    u = np.array([2.0**-53, 1e-6, 0.1, 0.5, 0.9, 1 - 1e-6, 1 - 2.0**-53])
+    np.testing.assert_allclose([quantile(x) for x in u], reference(u), rtol=1e-9)
+
+
+def test_empirical_need_takes_each_value_with_its_weight():
+    from sim.distributions import Empirical
+
+    quantile = quantile_function(Empirical(dist="empirical", values_s=[10, 20, 30, 40], weights=[1, 0, 2, 1]))
+    grid = (np.arange(4000) + 0.5) / 4000  # evenly spread uniforms: exact shares
+    values, counts = np.unique([quantile(u) for u in grid], return_counts=True)
+    assert values.tolist() == [10, 30, 40] and counts.tolist() == [1000, 2000, 1000]
+
+
+def test_every_distribution_family_has_a_quantile_function():
+    import typing
+
+    from sim.distributions import PatienceDistribution
+
+    union = typing.get_args(typing.get_args(PatienceDistribution)[0])
+    for family in union:
+        assert family.__name__ in {"Exponential", "Lognormal", "Gamma", "Deterministic", "Empirical",
+                                   "NoAbandonment"}, family
+    assert len(union) == 6  # a new family needs its quantile in sim/engine/needs.py

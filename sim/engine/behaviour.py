@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.distributions import TimeDistribution
 from sim.engine.calendar import OpenHours
 from sim.engine.dice import Dice, position
 from sim.engine.lines import Lines
+from sim.engine.needs import Quantile, quantile_function
 from sim.engine.reasons import reason_table
 from sim.engine.record import NO, YES, ContactRecord
 from sim.scenario.behaviours import Callback
@@ -56,8 +56,15 @@ class Behaviour:
             for i, q in enumerate(scenario.queues)
         ]
         self.dice = Dice(record.issue_key)
-        self.handle_dist = [[r.handle or queue.handle for r in self.reasons.by_queue[q]]
+        # Follow-up needs, per queue (handle per reason): quantile functions of their
+        # distributions, evaluated at the contact's own uniforms.
+        self.handle_need = [[quantile_function(r.handle or queue.handle) for r in self.reasons.by_queue[q]]
                             for q, queue in enumerate(scenario.queues)]
+        self.ivr_need = [quantile_function(q.ivr.time) for q in scenario.queues]
+        self.patience_need = [quantile_function(q.patience) for q in scenario.queues]
+        self.wrap_need = [quantile_function(q.wrap) for q in scenario.queues]
+        self.redial_delay = [quantile_function(q.redial.delay) for q in scenario.queues]
+        self.recontact_delay = [quantile_function(q.recontact.delay) for q in scenario.queues]
         self.will_redial: set[int] = set()
 
     # --- handling ---------------------------------------------------------------------------
@@ -104,7 +111,8 @@ class Behaviour:
                 or self._decide("recontact", record, c) >= recontact.share):
             return None
         return self._follow_up(record, c, self.recontact_queue[entry], now + record.handle_s[c],
-                               recontact.delay, hours, ivr=True, attempt=record.attempt[c] + 1, segment=1)
+                               self.recontact_delay[entry], hours, ivr=True, attempt=record.attempt[c] + 1,
+                               segment=1)
 
     # --- abandonment and callbacks --------------------------------------------------------
 
@@ -126,7 +134,7 @@ class Behaviour:
         if c not in self.will_redial:
             return None
         q = record.entry_queue[c]
-        return self._follow_up(record, c, q, record.abandon_s[c], self.queues[q].redial.delay, hours,
+        return self._follow_up(record, c, q, record.abandon_s[c], self.redial_delay[q], hours,
                                ivr=True, attempt=record.attempt[c] + 1, segment=1)
 
     def accepts_callback(self, record: ContactRecord, c: int) -> bool:
@@ -148,26 +156,26 @@ class Behaviour:
     # --- follow-up contacts ----------------------------------------------------------------
 
     def _follow_up(self, record: ContactRecord, c: int, q: int, ready_s: float,
-                   delay: TimeDistribution | None, hours: OpenHours, ivr: bool,
+                   delay: Quantile | None, hours: OpenHours, ivr: bool,
                    attempt: int, segment: int) -> int | None:
         """A new contact on the same issue, queueing at `q` after `delay` of open time from
         `ready_s` (None: at once), or None if it would come after the horizon.
 
-        Its needs are drawn for queue `q` from its own stream, in a fixed order (delay, IVR,
-        patience, handle, wrap), so the same contact gets the same needs in any run."""
-        rng = self.dice.generator("follow-up", record.issue[c], position(attempt, segment))
-        queue = self.queues[q]
+        Its needs, for queue `q`, are its own: each the quantile of its distribution at the
+        contact's uniform for that need, so the same contact gets the same needs in any run."""
+        issue, at = record.issue[c], position(attempt, segment)
+        need = self.dice.uniform
         arrival_s = ready_s
         if delay is not None:
-            arrival_s = hours.after(ready_s, float(delay.sample(rng, 1)[0]))
+            arrival_s = hours.after(ready_s, delay(need("need/delay", issue, at)))
             if arrival_s is None:
                 return None  # would come back after the simulated period
         name = self.reasons.name_idx[record.queue[c]][record.reason_pos[c]]
         pos = self.reasons.lookup(q, name)
-        enqueue_s = arrival_s + (float(queue.ivr.time.sample(rng, 1)[0]) if ivr else 0.0)
-        patience_s = float(queue.patience.sample(rng, 1)[0])
-        handle_s = float(self.handle_dist[q][pos].sample(rng, 1)[0])
-        wrap_s = float(queue.wrap.sample(rng, 1)[0])
+        enqueue_s = arrival_s + (self.ivr_need[q](need("need/ivr", issue, at)) if ivr else 0.0)
+        patience_s = self.patience_need[q](need("need/patience", issue, at))
+        handle_s = self.handle_need[q][pos](need("need/handle", issue, at))
+        wrap_s = self.wrap_need[q](need("need/wrap", issue, at))
         entry_q = record.entry_queue[c] if segment > 1 else q  # a transfer keeps its entry queue
         return record.follow_up(c, q, pos, arrival_s, enqueue_s, handle_s, wrap_s,
                                 patience_s, attempt, segment, entry_q)

@@ -7,13 +7,10 @@ staffing change would reshuffle every later customer's dice. So each customer ge
 random number of a contact is a function of (key, kind, attempt, segment[, try]) only —
 a contact's place in its customer's story, the same in any run that reaches it.
 
-- Yes/no decisions and survey draws: `uniform` hashes the key, the kind and the position
-  with splitmix64's finaliser (about 2 µs in pure Python; `uniforms` is the same function
-  over numpy arrays, for the survey after the run). SeedSequence per contact costs ~35 µs.
-- Needs of a follow-up contact (redial/recontact delay, IVR time, patience, handle, wrap)
-  come from a Philox generator keyed by (key ^ kind, position) with its counter at zero —
-  a counter-based stream per contact, re-keyed in place (~10 µs; a new Generator costs
-  ~50 µs) — so each distribution keeps its own numpy sampler.
+Each draw hashes the key, a salt for its kind and the position with splitmix64's
+finaliser into U(0, 1) — about 2 µs in pure Python (a SeedSequence per contact costs
+~35 µs). `uniforms` is the same function over numpy arrays, for the survey after the run.
+Follow-up needs are quantiles at such uniforms (`sim.engine.needs`).
 """
 
 from __future__ import annotations
@@ -40,11 +37,12 @@ def position(attempt, segment, attempt_try=0):
 
 
 def uniform(key: int, kind_salt: int, at: int) -> float:
-    """U[0, 1) belonging to (customer key, `salt(kind)`, position): splitmix64 of the three."""
+    """U(0, 1) belonging to (customer key, `salt(kind)`, position): splitmix64 of the three."""
     z = ((key ^ kind_salt) + at * _GOLDEN) & _MASK
     z = ((z ^ (z >> 30)) * _M1) & _MASK
     z = ((z ^ (z >> 27)) * _M2) & _MASK
-    return ((z ^ (z >> 31)) >> 11) * 2.0**-53
+    # 52 bits, so that k + 0.5 is exact and u lies strictly inside (0, 1): quantiles stay finite.
+    return (((z ^ (z >> 31)) >> 12) + 0.5) * 2.0**-52
 
 
 def uniforms(keys: np.ndarray, kind: str, at: np.ndarray) -> np.ndarray:
@@ -53,7 +51,7 @@ def uniforms(keys: np.ndarray, kind: str, at: np.ndarray) -> np.ndarray:
         z = (keys.astype(np.uint64) ^ np.uint64(salt(kind))) + at.astype(np.uint64) * np.uint64(_GOLDEN)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(_M1)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(_M2)
-    return ((z ^ (z >> np.uint64(31))) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return (((z ^ (z >> np.uint64(31))) >> np.uint64(12)).astype(np.float64) + 0.5) * 2.0**-52
 
 
 def normals(keys: np.ndarray, kind: str, at: np.ndarray) -> np.ndarray:
@@ -69,24 +67,9 @@ class Dice:
     def __init__(self, issue_keys: np.ndarray):
         self.issue_keys = issue_keys  # uint64 per issue (= per first contact): its customer's key
         self._salts = _Salts()
-        self._bits = np.random.Philox(key=0)
-        self._rng = np.random.Generator(self._bits)
-        self._state = self._bits.state
 
     def uniform(self, kind: str, issue: int, at: int) -> float:
         return uniform(int(self.issue_keys[issue]), self._salts[kind], at)
-
-    def generator(self, kind: str, issue: int, at: int) -> np.random.Generator:
-        """A generator at the start of the stream of (issue's key, kind, position).
-
-        The same object is re-keyed at every call: draw from it before the next call."""
-        state = self._state
-        state["state"]["key"][:] = (int(self.issue_keys[issue]) ^ self._salts[kind], at)
-        state["state"]["counter"][:] = 0
-        state["buffer_pos"] = 4  # discard buffered output of the previous key
-        state["has_uint32"] = 0
-        self._bits.state = state
-        return self._rng
 
 
 class _Salts(dict):
