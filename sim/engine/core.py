@@ -28,7 +28,7 @@ from sim.engine.calendar import OpenHours
 from sim.engine.lines import build_lines
 from sim.engine.live import LiveCount
 from sim.engine.record import ABANDONED, ANSWERED, NO_ANSWER, WAITING, ContactRecord
-from sim.engine.rosters import AgentRoster
+from sim.engine.rosters import AgentRoster, works_after_hours
 from sim.scenario import DAY_S, Scenario
 
 Progress = Callable[[float], None]
@@ -55,10 +55,8 @@ class Run(AgentDuty):
         self.is_live = [scenario.queues[q].channel != "email" for q in self.lines.queue]
         # Groups on shifts that serve e-mail work it outside opening hours (see rosters);
         # then no live contact may be answered while the center is closed.
-        self.after_hours_groups = [
-            g for g, group in enumerate(scenario.agent_groups)
-            if group.shifts is not None and any(scenario.queues[q].channel == "email"
-                                                for q in self.lines.queue if q in self.lines.serves[g])]
+        self.after_hours_groups = [g for g, group in enumerate(scenario.agent_groups)
+                                   if works_after_hours(scenario, group)]
         self.after_hours = bool(self.after_hours_groups)
         self.chat_lines = [[line for line in lines if self.is_chat[line]] for lines in self.lines.serves]
         self.interval_starts_s = scenario.horizon.interval_starts_s().ravel().tolist()

@@ -94,12 +94,18 @@ def _remove_absent_days(agents: list[AgentRoster], share: float, rng: np.random.
         _keep_breaks_on_duty(agent)
 
 
+def works_after_hours(scenario: Scenario, group: AgentGroup) -> bool:
+    """A group on shifts that serves an e-mail queue works it outside opening hours."""
+    emails = {q.name for q in scenario.queues if q.channel == "email"}
+    return group.shifts is not None and bool(emails.intersection(group.serves))
+
+
 def _fit_to_hours(scenario: Scenario, group: AgentGroup, agents: list[AgentRoster]) -> None:
     """Shift windows cut to opening hours, or for an e-mail group to the last close only."""
     hours = OpenHours(scenario.horizon)
-    emails = {q.name for q in scenario.queues if q.channel == "email"}
+    after_hours = works_after_hours(scenario, group)
     for agent in agents:
-        if emails.intersection(group.serves):
+        if after_hours:
             agent.windows = [(s, min(e, hours.last_close_s)) for s, e in agent.windows if s < hours.last_close_s]
         else:
             agent.windows = [part for s, e in agent.windows for part in hours.within(s, e)]
