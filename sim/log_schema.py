@@ -55,15 +55,17 @@ CONTACT_COLUMNS = (
     Column("avoidable", "bool", "the reason is tagged avoidable"),
     Column("arrival_s", "float64", "the customer reached the system (IVR start)"),
     Column("enqueue_s", "float64", "joined the agent queue (after IVR); NaN if self-served"),
-    Column("answer_s", "float64", "an agent answered; NaN if not answered"),
+    Column("answer_s", "float64", "an agent answered (no_answer: the last callback try was "
+           "dialled); NaN otherwise"),
     Column("abandon_s", "float64", "the customer hung up while queued; NaN otherwise"),
     Column("end_s", "float64", "the contact left the system (after wrap if answered); the run's end if unserved"),
     Column("outcome", "str", "one of OUTCOMES"),
-    Column("agent_id", "str", "agent who answered; missing if not answered"),
-    Column("agent_group", "str", "group of that agent; missing if not answered"),
-    Column("partner", "str", "'in-house' or the outsourcing vendor's name; missing if not answered"),
-    Column("handle_s", "float64", "talk + hold time; NaN if not answered"),
-    Column("wrap_s", "float64", "after-contact work time; NaN if not answered"),
+    Column("agent_id", "str", "agent who answered (no_answer: who made the last try); missing otherwise"),
+    Column("agent_group", "str", "group of that agent (no_answer: of the last try); missing otherwise"),
+    Column("partner", "str", "'in-house' or the outsourcing vendor's name (no_answer: of the last "
+           "try); missing otherwise"),
+    Column("handle_s", "float64", "talk + hold time (no_answer: the last try's time); NaN otherwise"),
+    Column("wrap_s", "float64", "after-contact work time (no_answer: 0); NaN otherwise"),
     Column("resolved", "boolean", "the issue was resolved by this contact; missing if not answered "
            "or not known (no resolution model in the scenario, no such field in an export)"),
     Column("transferred_to", "str", "queue the contact was transferred to; missing if none"),

@@ -172,6 +172,34 @@ def test_with_accept_share_1_exactly_the_calls_facing_a_long_wait_become_callbac
     assert (contacts.loc[ewt.index, "callback"] == offered).all()
 
 
+def test_keep_place_callbacks_in_line_count_as_callers_ahead():
+    """The offer estimates the wait from everyone ahead: a `keep_place` callback will be
+    called before the new caller, so it counts even when no live caller waits."""
+    scenario = callback_scenario("keep_place", reach=1.0)
+    contacts = simulate(scenario, seed=3).contacts
+    everyone = expected_wait_on_arrival(scenario, contacts, counts_callbacks=True)
+    live_only = expected_wait_on_arrival(scenario, contacts, counts_callbacks=False)
+    decided_by_callbacks = (everyone > 120.0) & (live_only <= 120.0)
+    assert decided_by_callbacks.sum() >= 5  # the two readings differ on these arrivals
+    assert contacts.loc[decided_by_callbacks[decided_by_callbacks].index, "callback"].all()
+
+
+def test_no_answer_rows_carry_the_last_try_as_the_contract_says(keep_place_log):
+    """A callback nobody picked up shows its last try: when it was dialled, by whom, and
+    the `no_answer_s` it cost (wrap 0); the contract's column docs say so."""
+    from sim.log_schema import CONTACT_COLUMNS
+
+    rows = keep_place_log[keep_place_log["outcome"] == "no_answer"]
+    assert len(rows) > 0
+    assert rows["answer_s"].notna().all() and rows["agent_id"].notna().all()
+    assert rows["agent_group"].notna().all() and rows["partner"].notna().all()
+    assert (rows["handle_s"] == 30.0).all() and (rows["wrap_s"] == 0.0).all()
+    assert (rows["end_s"] == rows["answer_s"] + 30.0).all()
+    docs = {c.name: c.doc for c in CONTACT_COLUMNS}
+    for name in ("answer_s", "agent_id", "agent_group", "partner", "handle_s", "wrap_s"):
+        assert "no_answer" in docs[name], name
+
+
 def test_accept_share_among_offered_calls_within_4_se():
     scenario = callback_scenario("keep_place", accept=0.4, volume=620)
     contacts = simulate(scenario, seed=5).contacts
@@ -550,6 +578,12 @@ def windows_of(agent_id: str, days: int) -> list[tuple[float, float]]:
     return [(d * DAY_S + start, d * DAY_S + start + shift["length_h"] * 3600) for d in range(days)]
 
 
+def duty_windows_of(agent_id: str, days: int) -> list[tuple[float, float]]:
+    """Shift windows cut to the opening hours (08:00-20:00): the crew logs off at the close."""
+    return [(max(ws, d * DAY_S + 8 * 3600.0), min(we, d * DAY_S + 20 * 3600.0))
+            for d, (ws, we) in enumerate(windows_of(agent_id, days))]
+
+
 @pytest.fixture(scope="module")
 def shift_log():
     """Two days; agents on shifts with breaks, kept busy (deterministic 5-min calls) so
@@ -570,7 +604,7 @@ def test_agents_are_on_duty_exactly_in_their_shift_windows(shift_log):
     states, answered = shift_log.agent_states, worked(shift_log.contacts)
     assert states["agent_id"].nunique() == 8
     for agent, spells in states.groupby("agent_id"):
-        windows = windows_of(agent, days=2)
+        windows = duty_windows_of(agent, days=2)
 
         def inside(t0, t1, windows=windows):
             return any(ws - ROUND_OFF_S <= t0 and t1 <= we + ROUND_OFF_S for ws, we in windows)
@@ -586,7 +620,7 @@ def test_agents_are_on_duty_exactly_in_their_shift_windows(shift_log):
         assert all(inside(a, a) for a in mine["answer_s"]), agent
         on_duty = spells[spells["state"] != "offline"]
         assert on_duty["end_s"].max() >= windows[-1][1] - ROUND_OFF_S
-    late = answered["end_s"] > answered["agent_id"].map(lambda a: windows_of(a, 2)[-1][1])
+    late = answered["end_s"] > answered["agent_id"].map(lambda a: duty_windows_of(a, 2)[-1][1])
     assert late.any()  # some agents did finish a call after their shift: the exception occurs
 
 

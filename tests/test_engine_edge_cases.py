@@ -195,3 +195,49 @@ def test_follow_ups_cannot_loop_at_one_instant():
     base["queues"][0]["redial"]["delay"] = det(1)
     contacts = simulate(parse_scenario(base), seed=1).contacts
     assert contacts["attempt"].max() == 10  # the attempt cap ends the chain
+
+
+def test_an_event_in_the_past_is_refused_even_under_python_O():
+    import subprocess
+    import sys
+
+    import simpy
+
+    from sim.engine.events import At
+
+    env = simpy.Environment(initial_time=10.0)
+    with pytest.raises(ValueError, match="in the past"):
+        At(env, 9.0, lambda event: None)
+    with pytest.raises(ValueError):
+        At(env, float("nan"), lambda event: None)
+    code = ("import simpy; from sim.engine.events import At\n"
+            "try:\n    At(simpy.Environment(initial_time=10.0), 9.0, print)\n"
+            "except ValueError:\n    print('refused')\n")
+    out = subprocess.run([sys.executable, "-O", "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "refused"
+
+
+def test_simpy_schedule_layout_the_engine_relies_on():
+    """events.At and run_until_empty read SimPy's private heap of (time, priority, id,
+    event): if a SimPy release changes it, this fails before any run goes wrong."""
+    import simpy
+    from simpy.events import NORMAL
+
+    from sim.engine.events import At, run_until_empty
+
+    env = simpy.Environment()
+    fired = []
+    At(env, 5.0, lambda event: fired.append((env.now, event._value)), "b")
+    At(env, 2.0, lambda event: fired.append((env.now, event._value)), "a")
+    At(env, 5.0, lambda event: fired.append((env.now, event._value)), "c")  # FIFO at a tie
+    entry = env._queue[0]
+    assert len(entry) == 4 and entry[0] == 2.0 and entry[1] == NORMAL and isinstance(entry[3], At)
+    assert env.peek() == 2.0
+    run_until_empty(env)
+    assert fired == [(2.0, "a"), (5.0, "b"), (5.0, "c")] and env.now == 5.0
+    # SimPy's own loop runs the same schedule the same way.
+    env2, fired2 = simpy.Environment(), []
+    for t, v in ((5.0, "b"), (2.0, "a"), (5.0, "c")):
+        At(env2, t, lambda event: fired2.append((env2.now, event._value)), v)
+    env2.run()
+    assert fired2 == fired

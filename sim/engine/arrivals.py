@@ -3,7 +3,8 @@
 Drawing every first contact's arrival, reason, handle and wrap time, patience and IVR
 path up front (each from its own stream, in arrival order) keeps the event loop free of
 sampling and gives two scenarios with the same seed the same customers, whatever their
-staffing. Follow-up contacts (transfers, redials, recontacts) are drawn as they happen.
+staffing. Each customer also gets a random 64-bit key (see `sim.engine.dice`): the
+decisions and follow-up contacts of its story are drawn from it as they happen.
 """
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class Customers:
     ivr_s: np.ndarray
     self_served: np.ndarray  # contained by the IVR: never queues
     overflow: np.ndarray  # sent straight to the overflow partner (fixed share)
+    key: np.ndarray  # uint64: the customer's own dice (sim.engine.dice)
 
     def __len__(self) -> int:
         return len(self.arrival_s)
@@ -69,6 +71,8 @@ def _draw_queue(scenario: Scenario, queue_idx: int, seed: int) -> dict[str, np.n
         "ivr_s": queue.ivr.time.sample(stream(seed, f"ivr/{name}"), count),
         "self_served": stream(seed, f"self_service/{name}").random(count) < queue.ivr.self_service_share,
         "overflow": stream(seed, f"overflow/{name}").random(count) < overflow_share,
+        "key": stream(seed, f"customer/{name}").integers(
+            np.iinfo(np.uint64).max, size=count, dtype=np.uint64, endpoint=True),
     }
 
 

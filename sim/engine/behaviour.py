@@ -1,11 +1,12 @@
 """What happens to a contact besides waiting: handle time, resolution, transfer, recontact,
 redial and callback decisions, and the follow-up contacts they create.
 
-Every decision draws from its own stream ("decide/resolve", "decide/transfer", ...) and
-every follow-up's needs from streams per queue, so behaviours switched off draw nothing
-and leave the numbers of the others unchanged. A follow-up keeps its issue and customer;
-a transfer is the next segment of the same attempt, a redial or a recontact is the next
-attempt.
+Every decision and every follow-up's needs are the contact's own random numbers
+(`sim.engine.dice`): drawn from its customer's key, the decision's kind and the contact's
+(attempt, segment), never from a stream shared in event order, so a staffing change leaves
+each customer's story as it was wherever the two runs reach the same contact. A follow-up
+keeps its issue and customer; a transfer is the next segment of the same attempt, a redial
+or a recontact is the next attempt.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.engine.calendar import OpenHours
+from sim.engine.dice import Dice, position
 from sim.engine.lines import Lines
+from sim.engine.needs import Quantile, quantile_function
 from sim.engine.reasons import reason_table
 from sim.engine.record import NO, YES, ContactRecord
-from sim.engine.sampling import Draws, uniforms
-from sim.engine.streams import stream
 from sim.scenario.behaviours import Callback
 from sim.scenario import Scenario
 
@@ -33,7 +34,7 @@ class QueueRules:
 
 
 class Behaviour:
-    def __init__(self, scenario: Scenario, lines: Lines, seed: int):
+    def __init__(self, scenario: Scenario, lines: Lines, record: ContactRecord):
         self.queues = scenario.queues
         self.groups = scenario.agent_groups
         self.reasons = reason_table(scenario)
@@ -54,14 +55,16 @@ class Behaviour:
             scenario.queue_names.index(q.recontact.queue) if q.recontact.queue else i
             for i, q in enumerate(scenario.queues)
         ]
-        # One stream per decision and queue: switching a behaviour on in one queue leaves
-        # the draws of every other queue's decisions as they were (common random numbers).
-        self._decide = [
-            {name: uniforms(stream(seed, f"decide/{name}/{queue.name}"))
-             for name in ("resolve", "transfer", "recontact", "redial", "callback", "reach")}
-            for queue in scenario.queues
-        ]
-        self._draw = _FollowUpDraws(scenario, seed)
+        self.dice = Dice(record.issue_key)
+        # Follow-up needs, per queue (handle per reason): quantile functions of their
+        # distributions, evaluated at the contact's own uniforms.
+        self.handle_need = [[quantile_function(r.handle or queue.handle) for r in self.reasons.by_queue[q]]
+                            for q, queue in enumerate(scenario.queues)]
+        self.ivr_need = [quantile_function(q.ivr.time) for q in scenario.queues]
+        self.patience_need = [quantile_function(q.patience) for q in scenario.queues]
+        self.wrap_need = [quantile_function(q.wrap) for q in scenario.queues]
+        self.redial_delay = [quantile_function(q.redial.delay) for q in scenario.queues]
+        self.recontact_delay = [quantile_function(q.recontact.delay) for q in scenario.queues]
         self.will_redial: set[int] = set()
 
     # --- handling ---------------------------------------------------------------------------
@@ -72,23 +75,32 @@ class Behaviour:
         stretch = 1.0 + self.groups[g].chat_slowdown * (chats_held - 1) if self.queues[q].channel == "chat" else 1.0
         return record.handle_s[c] * self.handle_scale[g][q] * stretch
 
+    def _decide(self, kind: str, record: ContactRecord, c: int, attempt_try: int = 0) -> float:
+        """The contact's own U[0, 1) for a decision of `kind`."""
+        return self.dice.uniform(kind, record.issue[c],
+                                 position(record.attempt[c], record.segment[c], attempt_try))
+
     def outcome(self, record: ContactRecord, c: int, g: int, now: float, hours: OpenHours) -> int | None:
-        """Resolution and transfer of an answered contact; returns a follow-up to enqueue."""
+        """Resolution and transfer of an answered contact; returns a follow-up to enqueue.
+
+        `resolution_prob` applies to the contacts not transferred: the resolved share of a
+        reason is resolution x (1 - transfer). A recontact's delay starts when the talk
+        ends (the customer is gone; the agent's wrap-up does not delay them)."""
         q = record.queue[c]
         reason = self.reasons.by_queue[q][record.reason_pos[c]]
         group = self.groups[g]
         destination = self.reasons.transfer_queue[q][record.reason_pos[c]]
         if (destination >= 0 and record.segment[c] < MAX_SEGMENTS
-                and self._decide[q]["transfer"]() < reason.transfer_prob * group.transfer_factor):
+                and self._decide("transfer", record, c) < reason.transfer_prob * group.transfer_factor):
             record.resolved[c] = NO
             record.transferred_to[c] = destination
             # The customer moves on when talk ends, while this agent does the wrap-up.
-            return self._follow_up(record, c, destination, now + record.handle_s[c],
+            return self._follow_up(record, c, destination, now + record.handle_s[c], None, hours,
                                    ivr=False, attempt=record.attempt[c], segment=record.segment[c] + 1)
         if reason.resolution_prob is None:
             return None
         p = reason.resolution_prob * group.resolution_factor * self.resolution_scale[q]
-        if self._decide[q]["resolve"]() < p:
+        if self._decide("resolve", record, c) < p:
             record.resolved[c] = YES
             return None
         record.resolved[c] = NO
@@ -96,13 +108,11 @@ class Behaviour:
         entry = record.entry_queue[c]
         recontact = self.queues[entry].recontact
         if (recontact.share == 0 or record.attempt[c] >= MAX_ATTEMPTS
-                or self._decide[entry]["recontact"]() >= recontact.share):
+                or self._decide("recontact", record, c) >= recontact.share):
             return None
-        back_s = hours.after(now + record.handle_s[c], self._draw.recontact_delay[entry]())
-        if back_s is None:
-            return None  # would come back after the simulated period
-        return self._follow_up(record, c, self.recontact_queue[entry], back_s, ivr=True,
-                               attempt=record.attempt[c] + 1, segment=1)
+        return self._follow_up(record, c, self.recontact_queue[entry], now + record.handle_s[c],
+                               self.recontact_delay[entry], hours, ivr=True, attempt=record.attempt[c] + 1,
+                               segment=1)
 
     # --- abandonment and callbacks --------------------------------------------------------
 
@@ -115,7 +125,7 @@ class Behaviour:
         q = record.entry_queue[c]
         share = self.queues[q].redial.share
         if (share == 0 or record.deadline_s[c] == float("inf") or record.attempt[c] >= MAX_ATTEMPTS
-                or self._decide[q]["redial"]() >= share):
+                or self._decide("redial", record, c) >= share):
             return False
         self.will_redial.add(c)
         return True
@@ -124,17 +134,16 @@ class Behaviour:
         if c not in self.will_redial:
             return None
         q = record.entry_queue[c]
-        again_s = hours.after(record.abandon_s[c], self._draw.redial_delay[q]())
-        if again_s is None:
-            return None
-        return self._follow_up(record, c, q, again_s, ivr=True, attempt=record.attempt[c] + 1, segment=1)
+        return self._follow_up(record, c, q, record.abandon_s[c], self.redial_delay[q], hours,
+                               ivr=True, attempt=record.attempt[c] + 1, segment=1)
 
-    def accepts_callback(self, q: int) -> bool:
-        return self._decide[q]["callback"]() < self.queue_rules[q].callback.accept_share
+    def accepts_callback(self, record: ContactRecord, c: int) -> bool:
+        return self._decide("callback", record, c) < self.queue_rules[record.queue[c]].callback.accept_share
 
     def reached(self, record: ContactRecord, c: int) -> bool:
+        """Whether the customer picks up this try (each try is its own draw)."""
         q = record.queue[c]
-        return self._decide[q]["reach"]() < self.queue_rules[q].callback.reach_prob
+        return self._decide("reach", record, c, record.callback_tries[c]) < self.queue_rules[q].callback.reach_prob
 
     def retry_at(self, record: ContactRecord, c: int, now: float, hours: OpenHours) -> float | None:
         """When to call again after an unanswered try: `retry_delay_s` of open time later,
@@ -146,34 +155,27 @@ class Behaviour:
 
     # --- follow-up contacts ----------------------------------------------------------------
 
-    def _follow_up(self, record: ContactRecord, c: int, q: int, arrival_s: float, ivr: bool,
-                   attempt: int, segment: int) -> int:
-        """A new contact on the same issue, queueing at `q`, with needs drawn for that queue."""
+    def _follow_up(self, record: ContactRecord, c: int, q: int, ready_s: float,
+                   delay: Quantile | None, hours: OpenHours, ivr: bool,
+                   attempt: int, segment: int) -> int | None:
+        """A new contact on the same issue, queueing at `q` after `delay` of open time from
+        `ready_s` (None: at once), or None if it would come after the horizon.
+
+        Its needs, for queue `q`, are its own: each the quantile of its distribution at the
+        contact's uniform for that need, so the same contact gets the same needs in any run."""
+        issue, at = record.issue[c], position(attempt, segment)
+        need = self.dice.uniform
+        arrival_s = ready_s
+        if delay is not None:
+            arrival_s = hours.after(ready_s, delay(need("need/delay", issue, at)))
+            if arrival_s is None:
+                return None  # would come back after the simulated period
         name = self.reasons.name_idx[record.queue[c]][record.reason_pos[c]]
         pos = self.reasons.lookup(q, name)
-        draw = self._draw
-        enqueue_s = arrival_s + (draw.ivr[q]() if ivr else 0.0)
-        patience_s = draw.patience[q]()
+        enqueue_s = arrival_s + (self.ivr_need[q](need("need/ivr", issue, at)) if ivr else 0.0)
+        patience_s = self.patience_need[q](need("need/patience", issue, at))
+        handle_s = self.handle_need[q][pos](need("need/handle", issue, at))
+        wrap_s = self.wrap_need[q](need("need/wrap", issue, at))
         entry_q = record.entry_queue[c] if segment > 1 else q  # a transfer keeps its entry queue
-        return record.follow_up(c, q, pos, arrival_s, enqueue_s, draw.handle[q][pos](), draw.wrap[q](),
+        return record.follow_up(c, q, pos, arrival_s, enqueue_s, handle_s, wrap_s,
                                 patience_s, attempt, segment, entry_q)
-
-
-class _FollowUpDraws:
-    """Needs of follow-up contacts, one stream per queue (and reason) and purpose."""
-
-    def __init__(self, scenario: Scenario, seed: int):
-        def draws(dist, name):
-            return Draws(dist.sample, stream(seed, f"follow-up/{name}"))
-
-        self.handle, self.wrap, self.patience, self.ivr = [], [], [], []
-        self.redial_delay, self.recontact_delay = [], []
-        reasons = reason_table(scenario)
-        for q, queue in enumerate(scenario.queues):
-            self.handle.append([draws(r.handle or queue.handle, f"handle/{queue.name}/{r.name}")
-                                for r in reasons.by_queue[q]])
-            self.wrap.append(draws(queue.wrap, f"wrap/{queue.name}"))
-            self.patience.append(draws(queue.patience, f"patience/{queue.name}"))
-            self.ivr.append(draws(queue.ivr.time, f"ivr/{queue.name}"))
-            self.redial_delay.append(draws(queue.redial.delay, f"redial/{queue.name}"))
-            self.recontact_delay.append(draws(queue.recontact.delay, f"recontact/{queue.name}"))

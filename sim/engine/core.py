@@ -23,13 +23,13 @@ from sim.engine.agents import AVAILABLE, BUSY, OFFLINE, AgentPool
 from sim.engine.arrivals import Customers
 from sim.engine.behaviour import Behaviour
 from sim.engine.duty import AgentDuty
-from sim.engine.events import At
+from sim.engine.events import At, run_until_empty
 from sim.engine.calendar import OpenHours
 from sim.engine.lines import build_lines
 from sim.engine.live import LiveCount
 from sim.engine.record import ABANDONED, ANSWERED, NO_ANSWER, WAITING, ContactRecord
-from sim.engine.rosters import AgentRoster
-from sim.scenario import Scenario
+from sim.engine.rosters import AgentRoster, works_after_hours
+from sim.scenario import DAY_S, Scenario
 
 Progress = Callable[[float], None]
 
@@ -38,7 +38,7 @@ class Run(AgentDuty):
     """One simulation of a scenario over pre-drawn customers and rosters."""
 
     def __init__(self, scenario: Scenario, customers: Customers, rosters: list[AgentRoster],
-                 seed: int, progress: Progress | None):
+                 progress: Progress | None):
         self.env = simpy.Environment()
         self.progress = progress
         self.record = ContactRecord(customers)
@@ -50,8 +50,14 @@ class Run(AgentDuty):
         self.agents = AgentPool(rosters, len(scenario.agent_groups),
                                 [g.max_chats for g in scenario.agent_groups])
         self.rosters = rosters
-        self.do = Behaviour(scenario, self.lines, seed)
+        self.do = Behaviour(scenario, self.lines, self.record)
         self.is_chat = [scenario.queues[q].channel == "chat" for q in self.lines.queue]
+        self.is_live = [scenario.queues[q].channel != "email" for q in self.lines.queue]
+        # Groups on shifts that serve e-mail work it outside opening hours (see rosters);
+        # then no live contact may be answered while the center is closed.
+        self.after_hours_groups = [g for g, group in enumerate(scenario.agent_groups)
+                                   if works_after_hours(scenario, group)]
+        self.after_hours = bool(self.after_hours_groups)
         self.chat_lines = [[line for line in lines if self.is_chat[line]] for lines in self.lines.serves]
         self.interval_starts_s = scenario.horizon.interval_starts_s().ravel().tolist()
         queued = np.flatnonzero(~customers.self_served)
@@ -88,7 +94,10 @@ class Run(AgentDuty):
                 At(env, start_s, self._on_progress)
         if self.first_contacts:
             At(env, self.record.enqueue_s[self.first_contacts[0]], self._on_first_contact)
-        env.run()
+        if self.after_hours:
+            for day in range(self.hours.days):
+                At(env, day * DAY_S + self.hours.open_s, self._on_open)
+        run_until_empty(env)
         self.end_s = max(self.end_s, env.now)
         self._finish()
         if self.progress:
@@ -157,12 +166,15 @@ class Run(AgentDuty):
             At(self.env, now + rules.after_wait_s, self._on_overflow_due, c)
 
     def _maybe_callback(self, c: int, q: int, now: float) -> int:
-        """Offer a callback when the expected wait is long; returns the line to join."""
+        """Offer a callback when the expected wait is long; returns the line to join.
+
+        Everyone ahead in the queue's line counts: live callers and `keep_place` callbacks
+        (`when_free` callbacks wait in a line of their own, served after it)."""
         serving = sum(self.agents.on_duty[g] for g in self.lines.groups_for[q])
         ahead = self.live.count(q, now)
         expected_wait_s = ahead * self.do.service_s[q] / serving if serving else float("inf")
         callback = self.do.queue_rules[q].callback
-        if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(q):
+        if expected_wait_s <= callback.offer_above_wait_s or not self.do.accepts_callback(self.record, c):
             return q
         self.record.callback[c] = True
         self.record.deadline_s[c] = float("inf")  # the caller hangs up and waits for the call
@@ -175,14 +187,15 @@ class Run(AgentDuty):
         will redial was decided when it first started waiting."""
         agents = self.agents
         chat = self.is_chat[line]
-        for g in self.lines.groups_for[line]:
-            idle = agents.idle[g]
-            if idle:
-                self._answer(c, idle.popitem(last=False)[0], now)
-                return
-            if chat and agents.chatting[g]:
-                self._answer(c, next(iter(agents.chatting[g])), now)
-                return
+        if not (self.after_hours and self.is_live[line] and not self.hours.is_open(now)):
+            for g in self.lines.groups_for[line]:
+                idle = agents.idle[g]
+                if idle:
+                    self._answer(c, idle.popitem(last=False)[0], now)
+                    return
+                if chat and agents.chatting[g]:
+                    self._answer(c, next(iter(agents.chatting[g])), now)
+                    return
         self.record.line[c] = line
         self.waiting[line].append(c)
         if self.live.tracked[line]:
@@ -351,11 +364,15 @@ class Run(AgentDuty):
         """Answer the oldest live contact of the first of `lines` that has one.
 
         Entries of contacts answered, abandoned or moved meanwhile are dropped on the way,
-        and callers found past their deadline are logged as abandoned at it.
+        and callers found past their deadline are logged as abandoned at it. While the
+        center is closed only e-mail is taken.
         """
         record = self.record
         outcome, on_line, deadline_s = record.outcome, record.line, record.deadline_s
+        closed = self.after_hours and not self.hours.is_open(now)
         for line in lines:
+            if closed and self.is_live[line]:
+                continue
             waiting = self.waiting[line]
             while waiting:
                 c = waiting.popleft()

@@ -4,6 +4,7 @@ A mixin of `Run` (sim/engine/core.py), kept apart so each file reads as one conc
 break that comes due while the agent is busy starts when the contact in hand ends; breaks
 that come due together add up and are taken back to back; a break still running when the
 shift ends is cut there. A busy agent whose shift ends finishes the contact in hand.
+Agents who work e-mail while the center is closed take the live queue at the open.
 """
 
 from sim.engine.agents import AVAILABLE, BREAK, OFFLINE
@@ -38,6 +39,22 @@ class AgentDuty:
             agents.break_until_s[agent] = 0.0  # a break running now is cut here
             agents.enter(agent, OFFLINE, now)
         # A busy agent finishes the contact in hand; _free reads `scheduled`.
+
+    def _on_open(self, event) -> None:
+        """Agents who worked e-mail while the center was closed and sit idle at the open
+        take the live callers who waited for it."""
+        now, agents = event.time_s, self.agents
+        for g in self.after_hours_groups:
+            idle = agents.idle[g]
+            while idle:
+                agent = next(iter(idle))
+                del idle[agent]
+                if not self._seek(agent, self.lines.serves[g], now):
+                    idle[agent] = None
+                    idle.move_to_end(agent, last=False)  # still the longest idle
+                    break
+                if agents.capacity[agent] > 1:
+                    self._fill_chats(agent, now)
 
     def _on_break_due(self, event) -> None:
         (agent, length_s), now = event._value, event.time_s

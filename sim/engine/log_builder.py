@@ -12,8 +12,7 @@ import pyarrow as pa
 from sim.engine.agents import STATE_LABELS
 from sim.engine.core import Run
 from sim.engine.reasons import reason_table
-from sim.engine.record import ANSWERED, NO_ANSWER, OUTCOME_LABELS, UNKNOWN, YES
-from sim.engine.streams import stream
+from sim.engine.record import ANSWERED, NO, NO_ANSWER, OUTCOME_LABELS, UNKNOWN, YES
 from sim.engine.survey import survey_answers
 from sim.interaction_log import InteractionLog, LogMeta
 from sim.scenario import DAY_S, Scenario
@@ -24,7 +23,7 @@ def build_log(scenario: Scenario, run: Run, seed: int) -> InteractionLog:
     pool = run.agents
     agent_ids = [f"{groups[g].name}-{k + 1:03d}" for g, k in zip(pool.group, pool.rank)]
     agent_group = np.asarray(pool.group + [-1], dtype=np.int64)  # [-1]: no agent
-    contacts = _contacts(scenario, run, agent_ids, agent_group, seed)
+    contacts = _contacts(scenario, run, agent_ids, agent_group)
     states = _agent_states(scenario, run, agent_ids)
     meta = LogMeta(
         interval_s=scenario.horizon.interval_s,
@@ -75,54 +74,72 @@ def _partners(scenario: Scenario) -> tuple[list[str], np.ndarray]:
     return partners, np.asarray(codes, dtype=np.int64)
 
 
-def _contacts(scenario, run: Run, agent_ids, agent_group, seed) -> pd.DataFrame:
+def _contacts(scenario, run: Run, agent_ids, agent_group) -> pd.DataFrame:
     record = run.record
     count = len(record)
     queues = scenario.queues
     reasons = reason_table(scenario)
-    q = np.asarray(record.queue, dtype=np.int64)
-    pos = np.asarray(record.reason_pos, dtype=np.int64)
+    q = _ints(record.queue)
     # Flat index of (queue, reason position) into every queue's reasons, for per-reason flags.
     offsets = np.cumsum([0] + [len(r) for r in reasons.by_queue])
-    flat = offsets[q] + pos
+    flat = offsets[q] + _ints(record.reason_pos)
     reason_name = np.asarray([n for names in reasons.name_idx for n in names], dtype=np.int64)
     avoidable = np.asarray([r.avoidable for rs in reasons.by_queue for r in rs], dtype=bool)
-    outcome = np.asarray(record.outcome, dtype=np.int64)
+    outcome = _ints(record.outcome)
     worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)  # an agent spent time on it
-    agent = np.asarray(record.agent, dtype=np.int64)
+    agent = _ints(record.agent)
     group = agent_group[agent]  # agent -1 reads the [-1] sentinel
-    resolved = np.asarray(record.resolved, dtype=np.int64)
+    resolved = _ints(record.resolved)
     group_names = [g.name for g in scenario.agent_groups]
+    queue_names = [x.name for x in queues]
     partners, partner_of_group = _partners(scenario)
-    frame = pd.DataFrame({
+    numbers = {
+        "issue_id": _ints(record.issue),
+        "attempt": _ints(record.attempt),
+        "segment": _ints(record.segment),
+        "enqueue_s": _floats(record.enqueue_s),
+        "answer_s": _floats(record.answer_s),
+    }
+    surveyed = survey_answers(
+        scenario.survey, numbers, outcome == ANSWERED, resolved == NO,
+        np.asarray([g.resolution_factor for g in scenario.agent_groups] + [1.0])[group],
+        np.asarray(record.issue_key, dtype=np.uint64))
+    return pd.DataFrame({
         "contact_id": np.arange(count, dtype=np.int64),
-        "issue_id": np.asarray(record.issue, dtype=np.int64),
-        "customer_id": np.asarray(record.customer, dtype=np.int64),
-        "attempt": np.asarray(record.attempt, dtype=np.int64),
-        "segment": np.asarray(record.segment, dtype=np.int64),
+        "issue_id": numbers["issue_id"],
+        "customer_id": _ints(record.customer),
+        "attempt": numbers["attempt"],
+        "segment": numbers["segment"],
         "channel": labels([x.channel for x in queues], q),
-        "queue": labels([x.name for x in queues], q),
+        "queue": labels(queue_names, q),
         "reason": labels(reasons.names, reason_name[flat]),
         "avoidable": avoidable[flat],
-        "arrival_s": np.asarray(record.arrival_s),
-        "enqueue_s": np.asarray(record.enqueue_s),
-        "answer_s": np.asarray(record.answer_s),
-        "abandon_s": np.asarray(record.abandon_s),
-        "end_s": np.asarray(record.end_s),
+        "arrival_s": _floats(record.arrival_s),
+        "enqueue_s": numbers["enqueue_s"],
+        "answer_s": numbers["answer_s"],
+        "abandon_s": _floats(record.abandon_s),
+        "end_s": _floats(record.end_s),
         "outcome": labels(OUTCOME_LABELS, outcome),
         "agent_id": labels(agent_ids, agent),
         "agent_group": labels(group_names, group),
         "partner": labels(partners, partner_of_group[group]),
-        "handle_s": np.where(worked, record.handle_s, np.nan),
-        "wrap_s": np.where(worked, record.wrap_s, np.nan),
+        "handle_s": np.where(worked, _floats(record.handle_s), np.nan),
+        "wrap_s": np.where(worked, _floats(record.wrap_s), np.nan),
         "resolved": pd.arrays.BooleanArray(resolved == YES, resolved == UNKNOWN),
-        "transferred_to": labels([x.name for x in queues], record.transferred_to),
+        "transferred_to": labels(queue_names, record.transferred_to),
         "callback": np.asarray(record.callback, dtype=bool),
+        **surveyed,
+        # Beyond the contract: how many times the company called a callback customer.
+        "callback_tries": _ints(record.callback_tries),
     })
-    surveyed = survey_answers(scenario.survey, frame, np.asarray(
-        [g.resolution_factor for g in scenario.agent_groups] + [1.0])[group], stream(seed, "survey"))
-    # Beyond the contract: how many times the company called a callback customer.
-    return frame.assign(**surveyed, callback_tries=np.asarray(record.callback_tries, dtype=np.int64))
+
+
+def _ints(values: list[int]) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def _floats(values: list[float]) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64)
 
 
 def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
@@ -133,43 +150,49 @@ def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
     and wrap.
     """
     pool, record = run.agents, run.record
-    outcome = np.asarray(record.outcome, dtype=np.int64)
+    # Full-length conversions are indexed at once, so they die here (peak memory).
+    outcome = _ints(record.outcome)
     worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)
-    who = np.asarray(record.agent, dtype=np.int64)[worked]
-    start = np.asarray(record.answer_s)[worked]
-    talk_end = start + np.asarray(record.handle_s)[worked]
-    end = np.asarray(record.end_s)[worked]
+    who = _ints(record.agent)[worked]
+    start = _floats(record.answer_s)[worked]
+    talk_end = start + _floats(record.handle_s)[worked]
+    end = _floats(record.end_s)[worked]
     group_of_agent = np.asarray(pool.group, dtype=np.int64)
     holds_many = np.asarray([g.max_chats > 1 for g in scenario.agent_groups] + [False])
     is_chat = np.asarray([q.channel == "chat" for q in scenario.queues])
     # Chats of agents who hold several at once overlap; anything else is one at a time.
-    many = (holds_many[group_of_agent[who]] & is_chat[np.asarray(record.queue, dtype=np.int64)[worked]]
+    many = (holds_many[group_of_agent[who]] & is_chat[_ints(record.queue)[worked]]
             if len(who) else np.zeros(0, dtype=bool))
     one = ~many
     merged_agent, merged_start, merged_end = _merge(who[many], start[many], end[many])
-    tries = np.asarray(record.try_agent, dtype=np.int64)  # unanswered callback tries: busy
+    tries = record.try_agent  # unanswered callback tries: busy
     state_names = STATE_LABELS + ["wrap"]
     busy, wrap = STATE_LABELS.index("busy"), len(STATE_LABELS)
-    spells = pd.DataFrame({
-        "agent": np.concatenate([pool.spell_agent, who[one], who[one], merged_agent, tries]).astype(np.int64),
-        "state": np.concatenate([pool.spell_state, np.full(one.sum(), busy), np.full(one.sum(), wrap),
-                                 np.full(len(merged_agent) + len(tries), busy)]).astype(np.int64),
-        "start_s": np.concatenate([pool.spell_start_s, start[one], talk_end[one], merged_start,
-                                   record.try_start_s]),
-        "end_s": np.concatenate([pool.spell_end_s, talk_end[one], end[one], merged_end, record.try_end_s]),
-    })
-    spells = spells[spells["end_s"] > spells["start_s"]]  # no wrap, or zero handle time
-    spells = spells.sort_values(["agent", "start_s"], kind="stable", ignore_index=True)
-    codes = spells["agent"].to_numpy()
-    groups = group_of_agent[codes]
+    agent = np.concatenate([_ints(pool.spell_agent), who[one], who[one], merged_agent, _ints(tries)])
+    state = np.concatenate([_ints(pool.spell_state), np.full(one.sum(), busy), np.full(one.sum(), wrap),
+                            np.full(len(merged_agent) + len(tries), busy)]).astype(np.int64)
+    start_s = np.concatenate([np.asarray(pool.spell_start_s, dtype=np.float64), start[one], talk_end[one],
+                              merged_start, np.asarray(record.try_start_s, dtype=np.float64)])
+    end_s = np.concatenate([np.asarray(pool.spell_end_s, dtype=np.float64), talk_end[one], end[one],
+                            merged_end, np.asarray(record.try_end_s, dtype=np.float64)])
+    kept = np.flatnonzero(end_s > start_s)  # no wrap, or zero handle time
+    order = kept[np.lexsort((start_s[kept], agent[kept]))]  # by agent, then start; stable
+    del kept
+    # Reordered one by one, so each unordered column is freed before the next (peak memory).
+    agent = agent[order]
+    state = state[order]
+    start_s = start_s[order]
+    end_s = end_s[order]
+    del order
+    groups = group_of_agent[agent]
     partners, partner_of_group = _partners(scenario)
     return pd.DataFrame({
-        "agent_id": labels(agent_ids, codes),
+        "agent_id": labels(agent_ids, agent),
         "agent_group": labels([g.name for g in scenario.agent_groups], groups),
         "partner": labels(partners, partner_of_group[groups]),
-        "state": labels(state_names, spells["state"].to_numpy()),
-        "start_s": spells["start_s"],
-        "end_s": spells["end_s"],
+        "state": labels(state_names, state),
+        "start_s": start_s,
+        "end_s": end_s,
     })
 
 

@@ -31,6 +31,7 @@ class ContactRecord:
         self.handle_s = customers.handle_s.tolist()  # replaced by the handled time when answered
         self.wrap_s = customers.wrap_s.tolist()
         self.issue = list(range(count))
+        self.issue_key = customers.key  # uint64 per issue (= first contact): its customer's dice
         self.customer = list(range(count))
         self.attempt = [1] * count
         self.segment = [1] * count

@@ -5,12 +5,19 @@ mechanism for shifts, per-interval staffing and absence. With per-interval staff
 agent k of a group is on duty in the intervals where the group's staffing is above k.
 Back-to-back windows merge into one stretch on duty. With shifts, each shift brings `count`
 agents every day. Absenteeism removes each agent-day independently with its probability.
+
+A shift is on duty during opening hours: at the close agents finish the contact in hand and
+log off, like per-interval staffing. A group that serves an e-mail queue (a deferred
+channel) stays on duty for the rest of its shift, and before the open, working e-mail only
+(`Run` answers no live contact while the center is closed); no shift runs past the
+horizon's last close.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.engine.calendar import OpenHours
 from sim.engine.streams import stream
 from sim.scenario import DAY_S, AgentGroup, Scenario
 from sim.scenario.clock import clock_s
@@ -33,6 +40,8 @@ def rosters(scenario: Scenario, seed: int) -> list[AgentRoster]:
             group_agents = _interval_rosters(scenario, g, group)
         if group.absenteeism > 0:
             _remove_absent_days(group_agents, group.absenteeism, stream(seed, f"absence/{group.name}"))
+        if group.shifts is not None:
+            _fit_to_hours(scenario, group, group_agents)
         for agent in group_agents:  # back-to-back windows are one stretch on duty
             agent.windows = _merged(agent.windows)
         agents += group_agents
@@ -82,7 +91,29 @@ def _remove_absent_days(agents: list[AgentRoster], share: float, rng: np.random.
     absent = rng.random((len(agents), days)) < share
     for agent, absent_days in zip(agents, absent):
         agent.windows = [w for w in agent.windows if not absent_days[int(w[0] // DAY_S)]]
-        agent.breaks = [b for b in agent.breaks if any(s <= b[0] < e for s, e in agent.windows)]
+        _keep_breaks_on_duty(agent)
+
+
+def works_after_hours(scenario: Scenario, group: AgentGroup) -> bool:
+    """A group on shifts that serves an e-mail queue works it outside opening hours."""
+    emails = {q.name for q in scenario.queues if q.channel == "email"}
+    return group.shifts is not None and bool(emails.intersection(group.serves))
+
+
+def _fit_to_hours(scenario: Scenario, group: AgentGroup, agents: list[AgentRoster]) -> None:
+    """Shift windows cut to opening hours, or for an e-mail group to the last close only."""
+    hours = OpenHours(scenario.horizon)
+    after_hours = works_after_hours(scenario, group)
+    for agent in agents:
+        if after_hours:
+            agent.windows = [(s, min(e, hours.last_close_s)) for s, e in agent.windows if s < hours.last_close_s]
+        else:
+            agent.windows = [part for s, e in agent.windows for part in hours.within(s, e)]
+        _keep_breaks_on_duty(agent)
+
+
+def _keep_breaks_on_duty(agent: AgentRoster) -> None:
+    agent.breaks = [b for b in agent.breaks if any(s <= b[0] < e for s, e in agent.windows)]
 
 
 def _merged(windows: list[tuple[float, float]]) -> list[tuple[float, float]]:

@@ -7,31 +7,39 @@ earlier transfers and for earlier attempts on the same issue; its satisfaction i
 effort index, minus a penalty if the contact left the issue unresolved, plus a bonus for
 the answering group's proficiency. Each answer adds its own normal noise, is clipped to
 [0, 1] and mapped onto its scale. Computed after the run from the log, so it costs the
-event loop nothing.
+event loop nothing. Whether a contact responds and its noise are the contact's own draws
+(`sim.engine.dice`, by customer key and (attempt, segment)), not its row's: a staffing
+change leaves them as they were.
 """
 
-import numpy as np
-import pandas as pd
+from collections.abc import Mapping
 
+import numpy as np
+
+from sim.engine.dice import normals, position, uniforms
 from sim.scenario.behaviours import Survey
 
 
-def survey_answers(survey: Survey, contacts: pd.DataFrame, resolution_factor: np.ndarray,
-                   rng: np.random.Generator) -> dict[str, np.ndarray]:
-    count = len(contacts)
+def survey_answers(survey: Survey, contacts: Mapping[str, np.ndarray], answered: np.ndarray,
+                   unresolved: np.ndarray, resolution_factor: np.ndarray,
+                   issue_keys: np.ndarray) -> dict[str, np.ndarray]:
+    """Answers per contact row. `contacts`: the log's numeric columns (issue_id, attempt,
+    segment, enqueue_s, answer_s); `issue_keys`: each issue's customer key (uint64)."""
+    count = len(answered)
     if survey.response_share == 0:
         return {name: np.full(count, np.nan) for name in ("csat", "nps", "ces")}
-    responds = (rng.random(count) < survey.response_share) & (contacts["outcome"] == "answered").to_numpy()
-    wait_min = (contacts["answer_s"] - contacts["enqueue_s"]).to_numpy() / 60.0
+    keys = issue_keys[contacts["issue_id"]]
+    at = position(contacts["attempt"], contacts["segment"])
+    responds = (uniforms(keys, "survey/respond", at) < survey.response_share) & answered
+    wait_min = (contacts["answer_s"] - contacts["enqueue_s"]) / 60.0
     effort = (
         survey.base
         - np.minimum(survey.per_wait_min * wait_min, survey.max_wait_penalty)
-        - survey.per_transfer * (contacts["segment"].to_numpy() - 1)
-        - survey.per_earlier_attempt * (contacts["attempt"].to_numpy() - 1)
+        - survey.per_transfer * (contacts["segment"] - 1)
+        - survey.per_earlier_attempt * (contacts["attempt"] - 1)
     )
-    unresolved = (contacts["resolved"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
     satisfaction = effort - survey.unresolved * unresolved + survey.per_proficiency * (resolution_factor - 1.0)
-    noise = rng.normal(0.0, survey.noise_sd, size=(3, count))
+    noise = [survey.noise_sd * normals(keys, f"survey/noise/{name}", at) for name in ("csat", "nps", "ces")]
 
     def scale(index: np.ndarray, low: int, high: int) -> np.ndarray:
         answer = low + np.round((high - low) * np.clip(index, 0.0, 1.0))
