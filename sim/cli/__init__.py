@@ -13,7 +13,7 @@ import sys
 from sim.errors import InputError
 
 # Sub-modules of sim.cli, in the order `ccplan --help` lists them.
-COMMAND_MODULES = ["simulate", "erlang", "staff", "kpi", "summary", "import_data"]
+COMMAND_MODULES = ["app", "simulate", "erlang", "staff", "kpi", "summary", "import_data"]
 
 
 def build_parser() -> argparse.ArgumentParser:

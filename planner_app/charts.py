@@ -1,0 +1,132 @@
+"""Altair charts with the same conventions everywhere: axis titles with units, target
+lines in one colour, in-house and partner always in the same two colours.
+
+Colours are the Okabe-Ito palette, readable with the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from sim.kpis import SPECS
+
+IN_HOUSE = "#0072B2"  # blue
+PARTNER = "#E69F00"  # orange
+TARGET = "#D55E00"  # vermillion: every target line
+BASELINE = "#999999"  # grey: the scenario as loaded
+SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+
+
+def axis_title(kpi_id: str, currency: str = "EUR") -> str:
+    spec = SPECS[kpi_id]
+    unit = {"share": "%", "s": "seconds", "currency": currency}.get(spec.unit, spec.unit)
+    return f"{spec.name} ({unit})"
+
+
+def _y(kpi_id: str, currency: str = "EUR") -> alt.Y:
+    fmt = ".0%" if SPECS[kpi_id].unit == "share" else ",.0f"
+    return alt.Y("value:Q", title=axis_title(kpi_id, currency), axis=alt.Axis(format=fmt))
+
+
+def _colour(series: list[str], colours: dict[str, str] | None = None) -> alt.Color:
+    colours = colours or {}
+    palette = iter(c for c in SERIES if c not in colours.values())
+    rng = [colours.get(s) or next(palette) for s in series]
+    return alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=rng),
+                     legend=alt.Legend(orient="top"))
+
+
+def intraday(frame: pd.DataFrame, kpi_id: str, target: float | None = None,
+             colours: dict[str, str] | None = None, time_title: str = "interval start",
+             currency: str = "EUR") -> alt.LayerChart | alt.Chart:
+    """Lines of `kpi_id` per interval, one per `series`; frame columns time, series, value."""
+    series = list(dict.fromkeys(frame["series"]))
+    lines = alt.Chart(frame).mark_line(point=len(frame) < 60).encode(
+        x=alt.X("time:T", title=time_title),
+        y=_y(kpi_id, currency),
+        color=_colour(series, colours),
+        tooltip=[alt.Tooltip("time:T", title="interval", format="%a %H:%M"), "series:N",
+                 alt.Tooltip("value:Q", title=axis_title(kpi_id, currency),
+                             format=".1%" if SPECS[kpi_id].unit == "share" else ",.1f")],
+    ).properties(title=SPECS[kpi_id].name, height=240)
+    return _with_target(lines, target, kpi_id)
+
+
+def _with_target(chart, target: float | None, kpi_id: str):
+    if target is None:
+        return chart
+    label = f"target {target:.0%}" if SPECS[kpi_id].unit == "share" else f"target {target:g} s"
+    rule = alt.Chart(pd.DataFrame({"target": [target], "label": [label]})).mark_rule(
+        color=TARGET, strokeDash=[6, 4], size=2).encode(y="target:Q", tooltip=["label:N"])
+    text = alt.Chart(pd.DataFrame({"target": [target], "label": [label]})).mark_text(
+        color=TARGET, align="left", dx=4, dy=-6).encode(
+        y="target:Q", text="label:N", x=alt.value(0))
+    return alt.layer(chart, rule, text)
+
+
+def staffing_chart(frame: pd.DataFrame, time_title: str = "interval start") -> alt.Chart:
+    """Agents per interval: frame columns time, series (method or "scheduled"), agents."""
+    series = list(dict.fromkeys(frame["series"]))
+    colours = {"scheduled (in-house)": IN_HOUSE, "scheduled (partner)": PARTNER}
+    return alt.Chart(frame).mark_line(interpolate="step-after").encode(
+        x=alt.X("time:T", title=time_title),
+        y=alt.Y("agents:Q", title="agents on duty (agents)"),
+        color=_colour(series, colours),
+        strokeDash=alt.condition(alt.FieldOneOfPredicate("series", [s for s in series
+                                                                   if s.startswith("scheduled")]),
+                                 alt.value([1, 0]), alt.value([5, 3])),
+        tooltip=[alt.Tooltip("time:T", title="interval", format="%a %H:%M"), "series:N", "agents:Q"],
+    ).properties(height=320)
+
+
+def frontier(frame: pd.DataFrame, x: str, y: str, label: str, target: float | None,
+             currency: str = "EUR") -> alt.LayerChart:
+    """Cost (x) against service level (y), one point per configuration, labelled; the
+    configurations that meet the target are filled."""
+    points = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=80, filled=True),
+                                        color=IN_HOUSE).encode(
+        x=alt.X(f"{x}:Q", title=axis_title("total_cost", currency), scale=alt.Scale(zero=False),
+                axis=alt.Axis(format=",.0f")),
+        y=alt.Y(f"{y}:Q", title=axis_title(y), axis=alt.Axis(format=".0%")),
+        order=f"{x}:Q",
+        tooltip=[f"{label}:N", alt.Tooltip(f"{x}:Q", format=",.0f", title=axis_title("total_cost", currency)),
+                 alt.Tooltip(f"{y}:Q", format=".1%", title=axis_title(y))],
+    )
+    text = alt.Chart(frame).mark_text(dy=-12, fontSize=11).encode(x=f"{x}:Q", y=f"{y}:Q",
+                                                                  text=f"{label}:N")
+    return _with_target(alt.layer(points, text), target, y).properties(height=360)
+
+
+def shares(frame: pd.DataFrame, x: str, x_title: str, y_title: str) -> alt.Chart:
+    """Stacked bars of in-house vs partner shares per configuration: columns x, series, value."""
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X(f"{x}:N", title=x_title, sort=None),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".0%"), stack="normalize"),
+        color=_colour(["in-house", "partner"], {"in-house": IN_HOUSE, "partner": PARTNER}),
+        tooltip=[f"{x}:N", "series:N", alt.Tooltip("value:Q", format=".1%")],
+    ).properties(height=260)
+
+
+def kpi_lines(frame: pd.DataFrame, x: str, x_title: str, kpi_ids: list[str]) -> alt.Chart:
+    """Several share KPIs (FCR, recontacts, CSAT...) against one lever: columns x, kpi, value."""
+    names = [SPECS[k].name for k in kpi_ids]
+    data = frame.assign(series=frame["kpi"].map(lambda k: SPECS[k].name))
+    return alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X(f"{x}:Q", title=x_title),
+        y=alt.Y("value:Q", title="share of contacts or customers (%)", axis=alt.Axis(format=".0%")),
+        color=_colour(names),
+        tooltip=[f"{x}:Q", "series:N", alt.Tooltip("value:Q", format=".1%")],
+    ).properties(height=260)
+
+
+def volume_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Expected contacts per interval: columns time, series ("as loaded", "edited"), value."""
+    series = list(dict.fromkeys(frame["series"]))
+    return alt.Chart(frame).mark_line(interpolate="step-after").encode(
+        x=alt.X("time:T", title="interval start"),
+        y=alt.Y("value:Q", title="expected contacts per interval (contacts)"),
+        color=_colour(series, {"as loaded": BASELINE, "edited": IN_HOUSE}),
+        tooltip=[alt.Tooltip("time:T", title="interval", format="%a %H:%M"), "series:N",
+                 alt.Tooltip("value:Q", format=",.0f", title="expected contacts")],
+    ).properties(title="Expected contacts, all queues", height=260)
