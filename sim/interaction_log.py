@@ -17,9 +17,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.errors import InputError
-from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS, conform
+from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS, FORMATS, conform
 
-FORMATS = ("parquet", "csv")
 TABLES = {"contacts": CONTACT_COLUMNS, "agent_states": AGENT_STATE_COLUMNS}
 
 

@@ -3,11 +3,18 @@
 The simulator writes these columns, importers map real exports onto them, and the KPI
 engine reads nothing else. Times are seconds from the start of the horizon (day 0, 00:00);
 the time of an event that did not happen is NaN, a text that does not apply is missing.
+Light to import (pandas only inside `conform`), so the CLI can offer its choices quickly.
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORMATS = ("parquet", "csv")  # file formats of a log directory
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,8 @@ def conform(frame: pd.DataFrame, columns: tuple[Column, ...], table: str) -> pd.
     Extra columns are kept after the contract's. A missing column, or a value that cannot
     take the declared type, raises `InputError` naming the table and the column.
     """
+    import pandas as pd
+
     from sim.errors import InputError
 
     missing = [c.name for c in columns if c.name not in frame.columns]

@@ -91,6 +91,16 @@ def test_one_day_tables_repeat_over_the_horizon(minimal):
         (lambda d: d.pop("queues"), "queues: is required"),
         (lambda d: d["queues"][0].update(wrap={"dist": "empirical", "values_s": [10, 20], "weights": [1]}),
          "queues[0].wrap.weights: has 1 values, values_s has 2; they must match"),
+        # TOML has types: a quoted number is a typo, never read as a number
+        (lambda d: d["queues"][0]["arrivals"].update(daily_volume="4200"),
+         "queues[0].arrivals.daily_volume: '4200' is not a number (write it without quotes)"),
+        (lambda d: d["queues"][0]["handle"].update(mean_s="300"),
+         "queues[0].handle.mean_s: '300' is not a number (write it without quotes)"),
+        (lambda d: d["horizon"].update(days="2"),
+         "horizon.days: '2' is not a whole number (write it without quotes)"),
+        (lambda d: d["agent_groups"][0].update(staffing=[1, 2.5, 1, 1]),
+         "agent_groups[0].staffing[1]: 2.5 is not a whole number"),
+        (lambda d: d["queues"][0].update(name=7), "queues[0].name: 7 is not a text"),
     ],
 )
 def test_bad_values_are_refused_by_name_value_and_rule(edit, message, minimal):

@@ -4,8 +4,6 @@ import argparse
 import json
 import math
 
-from sim.staffing.erlang import measures
-
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -13,9 +11,12 @@ def register(subparsers) -> None:
         help="service level, ASA, abandonment and occupancy for N agents",
         description="Erlang C (or Erlang A with --patience-s) measures for one staffing level.",
     )
-    parser.add_argument("--calls-per-hour", type=float, required=True)
-    parser.add_argument("--aht-s", type=float, required=True, help="mean handle time, s")
-    parser.add_argument("--agents", type=int, required=True)
+    parser.add_argument("--calls-per-hour", type=float, required=True,
+                        help="offered contacts per hour (arrival rate)")
+    parser.add_argument("--aht-s", type=float, required=True,
+                        help="mean handle time, s (talk + hold + after-contact work)")
+    parser.add_argument("--agents", type=int, required=True,
+                        help="agents available to take contacts (after shrinkage)")
     parser.add_argument("--threshold-s", type=float, required=True,
                         help="service-level threshold T, s")
     parser.add_argument("--patience-s", type=float,
@@ -25,6 +26,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.staffing.erlang import measures
+
     m = measures(args.calls_per_hour, args.aht_s, args.agents, args.threshold_s,
                  args.patience_s)
     print_measures({name: float(value) for name, value in m.as_dict().items()}, args.json)

@@ -1,11 +1,15 @@
 """`ccplan simulate`: run a scenario and write its interaction log."""
 
-import argparse
-from tqdm import tqdm
+from __future__ import annotations
 
-from sim.engine import simulate
-from sim.interaction_log import FORMATS, InteractionLog, write_log
-from sim.scenario import Scenario, load_scenario
+import argparse
+from typing import TYPE_CHECKING
+
+from sim.log_schema import FORMATS
+
+if TYPE_CHECKING:
+    from sim.interaction_log import InteractionLog
+    from sim.scenario import Scenario
 
 
 def register(subparsers) -> None:
@@ -30,6 +34,11 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
     """Load the scenario file and simulate it, with a progress bar on a terminal."""
+    from tqdm import tqdm
+
+    from sim.engine import simulate
+    from sim.scenario import load_scenario
+
     scenario = load_scenario(args.scenario)
     with tqdm(total=100, unit="%", desc="simulating", disable=args.quiet or None, leave=False) as bar:
         log = simulate(scenario, seed=args.seed, progress=lambda f: bar.update(round(100 * f) - bar.n))
@@ -37,6 +46,8 @@ def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.interaction_log import write_log
+
     _, log = simulate_file(args)
     out = write_log(log, args.out, args.format)
     outcomes = log.contacts["outcome"].value_counts()

@@ -4,12 +4,7 @@ import argparse
 import sys
 
 from sim.cli.erlang import print_measures
-from sim.staffing.erlang import MEASURE_NAMES
 from sim.errors import InputError
-from sim.staffing.forecast import forecast_from_scenario, read_forecast
-from sim.scenario import load_scenario
-from sim.staffing.requirements import (Targets, measures_at, required_agents, requirements_table,
-                                       scheduled_fte)
 
 
 def register(subparsers) -> None:
@@ -20,14 +15,26 @@ def register(subparsers) -> None:
                     "(or Erlang A with --patience-s), with shrinkage and chat concurrency.",
     )
     traffic = parser.add_mutually_exclusive_group(required=True)
-    traffic.add_argument("--calls-per-hour", type=float)
+    traffic.add_argument("--calls-per-hour", type=float,
+                         help="offered contacts per hour: size one interval")
     traffic.add_argument("--forecast", metavar="FILE",
                          help="CSV with interval_start, calls, aht_s [, queue]")
     traffic.add_argument("--scenario", metavar="FILE",
-                         help="scenario TOML: size each queue for its expected arrivals")
+                         help="scenario TOML: size each queue for its expected arrivals, "
+                         "with its own patience (Erlang A) unless --patience-s is given")
     parser.add_argument("--aht-s", type=float, help="mean handle time, s (with --calls-per-hour)")
     parser.add_argument("--interval-min", type=float,
-                        help="interval length, min (default: spacing of the forecast)")
+                        help="interval length, min (default: spacing of the forecast, or the "
+                        "scenario's intervals, which it may group or split)")
+    parser.add_argument("--date", action="append", metavar="YYYY-MM-DD",
+                        help="only this day of a dated forecast (repeatable)")
+    parser.add_argument("--weekday", action="append", metavar="DAY",
+                        help="only this weekday, mon..sun, of a dated forecast (repeatable)")
+    parser.add_argument("--total", action="store_true",
+                        help="size all queues together as one pooled team")
+    parser.add_argument("--all-intervals", action="store_true",
+                        help="also list closed intervals (no calls before the day's first or "
+                        "after its last contact)")
     parser.add_argument("--target-sl", type=float, help="service-level target, e.g. 0.8")
     parser.add_argument("--threshold-s", type=float, help="service-level threshold T, s")
     parser.add_argument("--target-asa-s", type=float, help="maximum ASA, s")
@@ -41,12 +48,15 @@ def register(subparsers) -> None:
                         help="contacts one agent handles at once (chat)")
     parser.add_argument("--fte-hours-per-day", type=float, default=8.0,
                         help="paid hours of one FTE per day (forecast totals)")
-    parser.add_argument("--json", action="store_true", help="one JSON object (single interval)")
+    parser.add_argument("--json", action="store_true",
+                        help="one JSON object (one interval, with --calls-per-hour)")
     parser.add_argument("--csv", action="store_true", help="interval table as CSV (forecast)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.staffing.requirements import Targets
+
     targets = Targets(service_level=args.target_sl, threshold_s=args.threshold_s,
                       asa_s=args.target_asa_s, max_abandon=args.max_abandon,
                       max_occupancy=args.max_occupancy)
@@ -55,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         if value is not None and not (value > 0 and value < float("inf")):
             raise InputError(f"{name.replace('_', '-')}: {value:g} is not a number > 0")
     if args.forecast is None and args.scenario is None:
-        for name in ("csv", "interval_min"):
+        for name in ("csv", "interval_min", "date", "weekday", "total", "all_intervals"):
             if getattr(args, name):
                 raise InputError(f"--{name.replace('_', '-')}: applies to a table (--forecast or "
                                  "--scenario), not to one interval")
@@ -67,7 +77,10 @@ def run(args: argparse.Namespace) -> int:
     return _table(args, targets)
 
 
-def _single(args: argparse.Namespace, targets: Targets) -> int:
+def _single(args: argparse.Namespace, targets) -> int:
+    from sim.staffing.erlang import MEASURE_NAMES
+    from sim.staffing.requirements import measures_at, required_agents, scheduled_fte
+
     if args.aht_s is None:
         raise InputError("aht_s: missing; --calls-per-hour needs --aht-s")
     agents = int(required_agents(args.calls_per_hour, args.aht_s, targets, args.patience_s,
@@ -81,11 +94,24 @@ def _single(args: argparse.Namespace, targets: Targets) -> int:
     return 0
 
 
-def _table(args: argparse.Namespace, targets: Targets) -> int:
+def _table(args: argparse.Namespace, targets) -> int:
+    from sim.scenario import load_scenario
+    from sim.staffing.forecast import (forecast_from_scenario, open_rows, read_forecast,
+                                       select_days, total_over_queues)
+    from sim.staffing.requirements import requirements_table
+
     if args.scenario is not None:
-        forecast = forecast_from_scenario(load_scenario(args.scenario))
+        if args.date or args.weekday:
+            raise InputError("--date/--weekday: filter a --forecast file; a scenario's days "
+                             "are its horizon (horizon.days)")
+        forecast = forecast_from_scenario(load_scenario(args.scenario), args.interval_min)
     else:
         forecast = read_forecast(args.forecast, args.interval_min)
+    forecast = select_days(forecast, args.date, args.weekday)
+    if args.total:
+        forecast = total_over_queues(forecast)
+    if not args.all_intervals:
+        forecast = forecast[open_rows(forecast)].reset_index(drop=True)
     result = requirements_table(forecast, targets, args.patience_s, args.shrinkage,
                                 args.concurrency, args.fte_hours_per_day)
     table = result.intervals
@@ -100,8 +126,8 @@ def _table(args: argparse.Namespace, targets: Targets) -> int:
         shown = rows.drop(columns="queue")
         print(shown.to_string(index=False, formatters=_FORMATS))
         totals = result.totals.loc[queue]
-        print(f"total: {totals['calls']:.0f} calls, {totals['agent_hours']:.1f} agent-hours, "
-              f"{totals['scheduled_hours']:.1f} scheduled hours = {totals['fte']:.2f} FTE "
+        print(f"total: {totals['calls']:,.0f} calls, {totals['agent_hours']:,.1f} agent-hours, "
+              f"{totals['scheduled_hours']:,.1f} scheduled hours = {totals['fte']:,.2f} FTE "
               f"({args.fte_hours_per_day:g} h/day); SL {_or_na(totals['service_level'], '{:.1%}')}, "
               f"ASA {_or_na(totals['asa_s'], '{:.1f} s')}, abandon {_or_na(totals['p_abandon'], '{:.1%}')}, "
               f"occupancy {_or_na(totals['occupancy'], '{:.1%}')}")
@@ -109,8 +135,8 @@ def _table(args: argparse.Namespace, targets: Targets) -> int:
 
 
 _FORMATS = {
-    "calls": "{:.0f}".format, "aht_s": "{:.0f}".format, "load_erl": "{:.2f}".format,
-    "scheduled_fte": "{:.1f}".format, "p_wait": "{:.3f}".format,
+    "calls": "{:,.0f}".format, "aht_s": "{:,.0f}".format, "load_erl": "{:,.2f}".format,
+    "agents": "{:,d}".format, "scheduled_fte": "{:,.1f}".format, "p_wait": "{:.3f}".format,
     "p_abandon": "{:.3f}".format, "service_level": "{:.3f}".format,
     "asa_s": "{:.1f}".format, "occupancy": "{:.3f}".format,
 }

@@ -8,16 +8,16 @@ import argparse
 import math
 
 from sim.cli.simulate import add_run_arguments, simulate_file
-from sim.kpis import KpiSettings, score, score_by
+from sim.timefmt import day_label
 
 HEADLINE = [  # (KPI id, column title, format)
     ("offered", "offered", "{:,.0f}"),
     ("answered", "answered", "{:,.0f}"),
     ("service_level", "SL", "{:.1%}"),
-    ("asa", "ASA s", "{:.1f}"),
+    ("asa", "ASA s", "{:,.1f}"),
     ("abandon_rate", "abandoned", "{:.1%}"),
-    ("aht", "AHT s", "{:.0f}"),
-    ("max_wait", "max wait s", "{:.0f}"),
+    ("aht", "AHT s", "{:,.0f}"),
+    ("max_wait", "max wait s", "{:,.0f}"),
 ]
 OVERALL_ONLY = [
     ("first_response_time", "first response time (e-mail and other async channels), s", "{:,.0f}"),
@@ -42,6 +42,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.kpis import KpiSettings, score, score_by
+
     settings = KpiSettings(sl_threshold_s=args.sl_threshold)  # refuse bad options before the run
     scenario, log = simulate_file(args)
     overall = score(log, settings)
@@ -55,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
     print(_table(["queue"] + [title for _, title, _ in HEADLINE], rows))
     if scenario.horizon.days > 1:
         by_day = score_by(log, "day", settings)
-        rows = [[f"day {day + 1}"] + [_cell(by_day.at[day, kpi], fmt) for kpi, _, fmt in HEADLINE]
+        rows = [[day_label(day, scenario.horizon.start_date)]
+                + [_cell(by_day.at[day, kpi], fmt) for kpi, _, fmt in HEADLINE]
                 for day in by_day.index]
         print()
         print(_table(["day"] + [title for _, title, _ in HEADLINE], rows))

@@ -110,9 +110,19 @@ def _describe(error: dict) -> list[str]:
         "union_tag_not_found": lambda: "needs a `dist` key (exponential, lognormal, gamma, deterministic, empirical)",
         "too_short": lambda: f"has {ctx.get('actual_length')} item(s); needs at least {ctx.get('min_length')}",
         "string_too_short": lambda: "must not be empty",
+        # Strict types: TOML has them, so a quoted "4200" is a typo, not a number.
+        "float_type": lambda: f"{value!r} is not a number" + _quoted(value),
+        "int_type": lambda: f"{value!r} is not a whole number" + _quoted(value),
+        "bool_type": lambda: f"{value!r} is not true or false" + _quoted(value),
+        "string_type": lambda: f"{value!r} is not a text (write it in quotes)",
+        "list_type": lambda: f"{value!r} is not a list (write it as [a, b, ...])",
     }
     rule = rules.get(kind, lambda: f"{value!r} is invalid: {error['msg'].lower()}")()
     return [f"{where}: {rule}" if where else rule]
+
+
+def _quoted(value: Any) -> str:
+    return " (write it without quotes)" if isinstance(value, str) else ""
 
 
 def _join(where: str, line: str) -> str:

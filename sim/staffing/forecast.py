@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.timefmt import DAY_S, time_label
 
 REQUIRED = ("interval_start", "calls", "aht_s")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -53,41 +54,70 @@ def read_forecast(path: str | os.PathLike, interval_min: float | None = None) ->
     return _checked(frame, interval_min, rows, problems, str(path))
 
 
-def forecast_from_arrays(start_s, calls, aht_s, interval_s, queue: str = "") -> pd.DataFrame:
-    """The same checked frame from arrays (e.g. a scenario), one element per interval."""
+def forecast_from_arrays(start_s, calls, aht_s, interval_s, queue: str = "",
+                         start_date: str | None = None) -> pd.DataFrame:
+    """The same checked frame from arrays (e.g. a scenario), one element per interval.
+
+    Labels are clock times, with the day (numbered from 1, or dated from `start_date`)
+    when the intervals span more than one day."""
     arrays = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (start_s, calls, aht_s)))
     start, n_calls, aht = (a.ravel() for a in arrays)
     rows = [f"interval {i}" for i in range(start.size)]
     problems = [f"{rows[i]}: start_s: {start[i]:g} is not a finite number >= 0"
                 for i in np.flatnonzero(~(np.isfinite(start) & (start >= 0)))]
     problems += [f"{rows[i]}: calls: nan is not a number" for i in np.flatnonzero(np.isnan(n_calls))]
-    frame = pd.DataFrame({"queue": queue, "interval_start": _clock_labels(start),
+    finite = np.where(np.isfinite(start), start, 0.0)
+    multi_day = finite.max(initial=0) >= DAY_S
+    labels = [time_label(t, start_date, multi_day) for t in finite]
+    frame = pd.DataFrame({"queue": queue, "interval_start": labels,
                           "start_s": start, "calls": n_calls, "aht_s": aht})
     return _checked(frame, float(interval_s) / 60.0, rows, problems, "forecast")
 
 
-def forecast_from_scenario(scenario) -> pd.DataFrame:
-    """A scenario's own forecast: expected arrivals and mean handle + wrap time per queue.
+def forecast_from_scenario(scenario, interval_min: float | None = None) -> pd.DataFrame:
+    """A scenario's own forecast: expected arrivals, mean handle + wrap time and mean
+    patience (`patience_s`, inf where callers never hang up) per queue and interval.
 
+    `interval_min` re-cuts the scenario's intervals: a multiple of them adds up their
+    arrivals, a divisor spreads each one evenly (arrivals are uniform within an interval).
     Each queue is sized on its own, as if served by a dedicated team; agents shared across
     queues in the scenario are not pooled here (the simulator shows what pooling buys).
     """
     horizon = scenario.horizon
-    frames = [
-        forecast_from_arrays(horizon.interval_starts_s(), scenario.expected_arrivals(queue),
-                             queue.mean_handle_s + queue.wrap.mean_s, horizon.interval_s,
-                             queue=queue.name)
-        for queue in scenario.queues
-    ]
+    starts, width_s = _recut(horizon.interval_starts_s(), horizon, interval_min)
+    frames = []
+    for queue in scenario.queues:
+        calls, _ = _recut(scenario.expected_arrivals(queue), horizon, interval_min, spread=True)
+        frame = forecast_from_arrays(starts, calls, queue.mean_handle_s + queue.wrap.mean_s,
+                                     width_s, queue=queue.name, start_date=horizon.start_date)
+        frames.append(frame.assign(patience_s=queue.patience.mean_s))
     return pd.concat(frames, ignore_index=True)
 
 
-def _clock_labels(start_s: np.ndarray) -> list[str]:
-    finite = np.where(np.isfinite(start_s), start_s, 0.0)
-    day, minute = np.divmod(np.round(finite / 60.0).astype(np.int64), 1440)
-    multi_day = day.max(initial=0) > 0
-    return [(f"day {d} " if multi_day else "") + f"{m // 60:02d}:{m % 60:02d}"
-            for d, m in zip(day, minute)]
+def _recut(table: np.ndarray, horizon, interval_min: float | None,
+           spread: bool = False) -> tuple[np.ndarray, float]:
+    """A (days, intervals) table of interval starts (or of counts, `spread`) re-cut into
+    intervals of `interval_min`; returns it and the new interval length in seconds."""
+    interval_s = horizon.interval_s
+    if interval_min is None or interval_min * 60.0 == interval_s:
+        return table, interval_s
+    width_s = interval_min * 60.0
+    span_s = horizon.close_s - horizon.open_s
+    if width_s > interval_s and width_s % interval_s == 0 and span_s % width_s == 0:
+        group = int(width_s // interval_s)
+        days, width = table.shape
+        if spread:
+            return table.reshape(days, width // group, group).sum(axis=2), width_s
+        return table[:, ::group], width_s
+    if width_s < interval_s and interval_s % width_s == 0:
+        parts = int(interval_s // width_s)
+        if spread:
+            return np.repeat(table / parts, parts, axis=1), width_s
+        return (np.repeat(table, parts, axis=1)
+                + np.tile(np.arange(parts) * width_s, table.shape[1])), width_s
+    raise InputError(f"interval_min: {interval_min:g} neither divides the scenario's "
+                     f"{horizon.interval_min}-min intervals nor groups them into whole "
+                     f"intervals of its opening hours {horizon.open_time}-{horizon.close_time}")
 
 
 def _parse_starts(values: pd.Series, rows, problems) -> tuple[np.ndarray, list[str]]:
@@ -184,3 +214,66 @@ def _interval_s(frame: pd.DataFrame, interval_min, rows, problems) -> float:
                         + ", ".join(f"{q}: {s / 60:g} min" for q, s in spacings.items())
                         + "); give the interval length (--interval-min)")
     return float(min(spacings.values(), default=np.nan))
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def select_days(forecast: pd.DataFrame, dates: list[str] | None = None,
+                weekdays: list[str] | None = None) -> pd.DataFrame:
+    """Rows of the given ISO dates and/or weekdays (`mon`..`sun`) of a dated forecast."""
+    if not dates and not weekdays:
+        return forecast
+    stamps = pd.to_datetime(forecast["interval_start"], format="%Y-%m-%dT%H:%M", errors="coerce")
+    if stamps.isna().any():
+        raise InputError("date/weekday: the forecast's interval_start has no dates (HH:MM "
+                         "only); filtering by date needs ISO datetimes such as 2026-01-05T08:00")
+    keep = np.ones(len(forecast), dtype=bool)
+    if dates:
+        try:
+            wanted = {pd.Timestamp(d).date() for d in dates}
+        except ValueError as err:
+            raise InputError(f"date: {err}; give ISO dates such as 2026-01-05") from None
+        keep &= stamps.dt.date.isin(wanted).to_numpy()
+    if weekdays:
+        bad = [d for d in weekdays if d.lower()[:3] not in WEEKDAYS]
+        if bad:
+            raise InputError(f"weekday: {bad[0]!r} is not one of {', '.join(WEEKDAYS)}")
+        keep &= stamps.dt.day_of_week.isin([WEEKDAYS.index(d.lower()[:3]) for d in weekdays]).to_numpy()
+    if not keep.any():
+        raise InputError("date/weekday: no interval of the forecast falls on the days asked for")
+    return forecast[keep].reset_index(drop=True)
+
+
+def total_over_queues(forecast: pd.DataFrame) -> pd.DataFrame:
+    """One pooled queue ("all queues"): calls added per interval, AHT weighted by calls.
+
+    Patience is kept only when every queue has the same (pooling callers of different
+    patience into one Erlang A queue would need a mixture, which Erlang A is not)."""
+    calls = forecast["calls"].to_numpy(float)
+    work = forecast.assign(work_s=np.where(calls > 0, calls * forecast["aht_s"].fillna(0), 0.0))
+    keys = ["interval_start", "start_s", "interval_s"]
+    summed = work.groupby(keys, sort=False)[["calls", "work_s"]].sum().reset_index()
+    summed["aht_s"] = np.where(summed["calls"] > 0, summed["work_s"] / summed["calls"].where(
+        summed["calls"] > 0, 1.0), np.nan)
+    out = summed.assign(queue="all queues").sort_values("start_s", kind="stable")
+    columns = ["queue", "interval_start", "start_s", "interval_s", "calls", "aht_s"]
+    if "patience_s" in forecast.columns and forecast["patience_s"].nunique() == 1:
+        out["patience_s"] = forecast["patience_s"].iloc[0]
+        columns.append("patience_s")
+    return out[columns].reset_index(drop=True)
+
+
+def open_rows(forecast: pd.DataFrame) -> np.ndarray:
+    """Mask of rows inside each day's opening: from the day's first interval with calls to
+    its last, over all queues. Zero-call rows before and after (night) are 'closed'."""
+    day = np.floor(forecast["start_s"].to_numpy(float) / DAY_S)
+    busy = forecast["calls"].to_numpy(float) > 0
+    start = forecast["start_s"].to_numpy(float)
+    keep = np.zeros(len(forecast), dtype=bool)
+    for d in np.unique(day):
+        today = day == d
+        if busy[today].any():
+            first, last = start[today & busy].min(), start[today & busy].max()
+            keep |= today & (start >= first) & (start <= last)
+    return keep

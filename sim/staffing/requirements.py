@@ -203,6 +203,11 @@ def requirements_table(forecast: pd.DataFrame, targets: Targets, patience_s=None
                        shrinkage=0.0, concurrency=1, fte_hours_per_day=8.0) -> Requirements:
     """Required agents and the measures they give, for a forecast from `sim.staffing.forecast`.
 
+    `patience_s` (mean, exponential) applies Erlang A to every row; left out, a forecast
+    with its own `patience_s` column (a scenario's) sizes each row with its queue's
+    patience: Erlang A where callers hang up (non-exponential patience is approximated by
+    its mean), Erlang C where they never do (inf).
+
     Totals per queue: agent_hours (required agents x interval length), scheduled_hours
     (with shrinkage), fte = scheduled_hours / (fte_hours_per_day x days in the forecast),
     and averages weighted as the measures are defined: SL and abandonment by offered
@@ -213,8 +218,11 @@ def requirements_table(forecast: pd.DataFrame, targets: Targets, patience_s=None
     interval_h = forecast["interval_s"].to_numpy(float) / 3600.0
     aht = np.where(calls > 0, forecast["aht_s"].to_numpy(float), 1.0)  # unused when no calls
     calls_per_hour = calls / interval_h
-    agents = required_agents(calls_per_hour, aht, targets, patience_s, concurrency)
-    m = measures_at(calls_per_hour, aht, agents, targets, patience_s, concurrency)
+    if patience_s is None and "patience_s" in forecast.columns:
+        agents, m = _sized_per_patience(forecast, calls_per_hour, aht, targets, concurrency)
+    else:
+        agents = required_agents(calls_per_hour, aht, targets, patience_s, concurrency)
+        m = measures_at(calls_per_hour, aht, agents, targets, patience_s, concurrency)
     table = forecast[["queue", "interval_start"]].copy()
     table["calls"] = calls
     table["aht_s"] = forecast["aht_s"].to_numpy(float)
@@ -250,3 +258,25 @@ def requirements_table(forecast: pd.DataFrame, targets: Targets, patience_s=None
             "occupancy": sums["busy_hours"] / sums["agent_hours"],
         })
     return Requirements(table, totals)
+
+
+def _sized_per_patience(forecast: pd.DataFrame, calls_per_hour: np.ndarray, aht: np.ndarray,
+                        targets: Targets, concurrency) -> tuple[np.ndarray, Measures]:
+    """Rows with a finite `patience_s` sized by Erlang A, the others by Erlang C."""
+    patience = forecast["patience_s"].to_numpy(float)
+    finite = np.isfinite(patience)
+    if targets.max_abandon is not None and not finite.all():
+        queue = forecast["queue"].to_numpy()[~finite][0]
+        raise InputError(f"max_abandon: queue {queue!r} has no patience (its callers never hang "
+                         "up), so its abandonment cannot be targeted; give --patience-s")
+    agents = np.zeros(len(forecast), dtype=np.int64)
+    parts = {name: np.zeros(len(forecast)) for name in MEASURE_NAMES}
+    for rows, rows_patience in ((finite, patience[finite]), (~finite, None)):
+        if rows.any():
+            agents[rows] = required_agents(calls_per_hour[rows], aht[rows], targets,
+                                           rows_patience, concurrency)
+            m = measures_at(calls_per_hour[rows], aht[rows], agents[rows], targets,
+                            rows_patience, concurrency)
+            for name in MEASURE_NAMES:
+                parts[name][rows] = getattr(m, name)
+    return agents, Measures(**parts)
