@@ -1,7 +1,7 @@
 """ccplan what-if planner: `streamlit run planner_app/app.py [-- SCENARIO]` (or `ccplan app`).
 
 This file only sets up the page, the shared targets in the sidebar and the navigation;
-each page is one file under `pages/`. An `InputError` anywhere on a page is shown as one
+each page is one file under `views/`. An `InputError` anywhere on a page is shown as one
 red box with its message: a person never sees a traceback for input they can fix.
 """
 
@@ -12,7 +12,9 @@ import streamlit as st
 from planner_app import state
 from planner_app.widgets import lever, shown_errors
 
-PAGES = Path(__file__).parent / "pages"
+# Not "pages/": a folder of that name beside the main script puts Streamlit in its legacy
+# multipage mode, which runs a page without this file (no sidebar, no error guard).
+PAGES = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="ccplan what-if planner", page_icon=":telephone_receiver:",
                    layout="wide")
@@ -22,6 +24,8 @@ navigation = st.navigation({
         st.Page(PAGES / "scenario.py", title="Scenario", icon=":material/tune:", default=True),
         st.Page(PAGES / "staffing.py", title="Staffing", icon=":material/groups:"),
         st.Page(PAGES / "simulate.py", title="Simulate", icon=":material/play_circle:"),
+        st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page(PAGES / "outsourcing.py", title="Outsourcing", icon=":material/handshake:"),
     ],
     "Learn and check": [
         st.Page(PAGES / "training.py", title="KPI interactions", icon=":material/school:"),

@@ -15,6 +15,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,8 @@ import pandas as pd
 import streamlit as st
 
 from sim.engine import simulate
+from sim.experiments import compare, replicate, sweep
+from sim.experiments.stats import t_summary
 from sim.interaction_log import InteractionLog
 from sim.kpis import KpiReport, KpiSettings, score, score_by
 from sim.scenario import Scenario, parse_scenario
@@ -97,30 +100,25 @@ def single_run(scenario: Scenario, seed: int, sl_threshold_s: float,
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def erlang_requirements(scenario_json: str, targets: Targets, method: str, shrinkage: float,
                         fte_hours_per_day: float) -> dict[str, Requirements]:
-    """Per queue: the Erlang C (or A, with the queue's mean patience) requirement table.
+    """Per queue: the Erlang C requirement table, or Erlang A with the queue's own mean
+    patience (the scenario's forecast carries it; callers who never hang up: Erlang C).
 
     E-mail queues are left out (no real-time service level); chat uses the concurrency of
-    the first group serving the queue; a queue whose callers never abandon is sized with
-    Erlang C under either method.
+    the first group serving the queue.
     """
     scenario = scenario_of(scenario_json)
     forecast = forecast_from_scenario(scenario)
+    if method == "Erlang C":
+        forecast = forecast.drop(columns="patience_s")
     out = {}
     for queue in scenario.queues:
         if queue.channel == "email":
             continue
-        patience_s = None
-        if method == "Erlang A" and queue.patience.dist != "none":
-            patience_s = queue.patience.mean_s
         servers = [g for g in scenario.agent_groups if queue.name in g.serves]
         concurrency = servers[0].max_chats if servers and queue.channel == "chat" else 1
         rows = forecast[forecast["queue"] == queue.name]
-        queue_targets = targets
-        if patience_s is None and targets.max_abandon is not None:
-            queue_targets = Targets(targets.service_level, targets.threshold_s, targets.asa_s,
-                                    None, targets.max_occupancy)
-        out[queue.name] = requirements_table(rows, queue_targets, patience_s, shrinkage,
-                                             concurrency, fte_hours_per_day)
+        out[queue.name] = requirements_table(rows, targets, None, shrinkage, concurrency,
+                                             fte_hours_per_day)
     return out
 
 
@@ -148,3 +146,93 @@ def intraday_long(runs: dict[str, pd.DataFrame], kpi_id: str, interval_s: float,
             "series": series, "value": rows[kpi_id].to_numpy(float)}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["time", "series", "value"])
+
+
+# ---- experiments (replications with confidence intervals) -------------------------------
+
+def _executor() -> ThreadPoolExecutor:
+    """Threads, not processes: a process pool takes seconds to start on a small machine,
+    longer than the few replications an interactive page asks for."""
+    return ThreadPoolExecutor(max_workers=2)
+
+
+def _bar(label: str):
+    """A progress bar and the `progress(done, total)` callback that fills it."""
+    slot = st.empty()
+
+    def progress(done: int, total: int) -> None:
+        slot.progress(done / total if total else 1.0, text=f"{label}: {done} of {total} runs")
+
+    return slot, progress
+
+
+def compared(a: Scenario, b: Scenario, reps: int, seed: int, settings: KpiSettings,
+             kpis: tuple[str, ...], label: str = "replications"):
+    """`sim.experiments.compare(a, b)` on common random numbers, cached; the result also
+    carries `b_summary`, the t-interval of b's own values (for KPI cards)."""
+    def compute():
+        slot, progress = _bar(label)
+        try:
+            with _executor() as executor:
+                result = compare(a, b, reps, kpis=kpis, settings=settings, executor=executor,
+                                 seed=seed, progress=progress)
+        finally:
+            slot.empty()
+        b_values = result.table[[c for c in result.table if c.startswith("b.")]]
+        b_summary = t_summary(b_values.rename(columns=lambda c: c[2:]), result.confidence)
+        return result, b_summary
+
+    return memo(("compare", key(a), key(b), reps, seed, repr(settings), kpis), compute)
+
+
+def replicated(scenario: Scenario, reps: int, seed: int, settings: KpiSettings,
+               kpis: tuple[str, ...], label: str = "replications"):
+    """`sim.experiments.replicate`, cached, with a progress bar while it runs."""
+    def compute():
+        slot, progress = _bar(label)
+        try:
+            with _executor() as executor:
+                return replicate(scenario, reps, kpis=kpis, settings=settings,
+                                 executor=executor, seed=seed, progress=progress)
+        finally:
+            slot.empty()
+
+    return memo(("replicate", key(scenario), reps, seed, repr(settings), kpis), compute)
+
+
+def swept(scenario: Scenario, grid: dict, reps: int, seed: int, settings: KpiSettings,
+          kpis: tuple[str, ...], label: str = "sweep"):
+    """`sim.experiments.sweep`, cached, with a progress bar while it runs."""
+    def compute():
+        slot, progress = _bar(label)
+        try:
+            with _executor() as executor:
+                return sweep(scenario, grid, reps, kpis=kpis, settings=settings,
+                             executor=executor, seed=seed, progress=progress)
+        finally:
+            slot.empty()
+
+    return memo(("sweep", key(scenario), repr(grid), reps, seed, repr(settings), kpis), compute)
+
+
+def delta_table(summary: pd.DataFrame, currency: str = "EUR") -> pd.DataFrame:
+    """A `compare` summary as words and units: KPI, before, after, change, its 95 % interval,
+    and whether the interval excludes zero."""
+    from planner_app.widgets import format_delta, format_value
+    from sim.kpis import SPECS
+
+    rows = []
+    for kpi_id, row in summary.iterrows():
+        if kpi_id not in SPECS or pd.isna(row["diff"]):
+            continue
+        rows.append({
+            "KPI": SPECS[kpi_id].name,
+            "reference": format_value(kpi_id, row["a_mean"], currency),
+            "with the change": format_value(kpi_id, row["b_mean"], currency),
+            "change": format_delta(kpi_id, row["diff"], currency),
+            "95 % interval of the change": f"{format_delta(kpi_id, row['ci_low'], currency)} to "
+                                           f"{format_delta(kpi_id, row['ci_high'], currency)}",
+            "clear change?": ("no change" if row["ci_low"] == row["ci_high"] == 0 else "yes"
+                              if row["ci_low"] > 0 or row["ci_high"] < 0 else "no: within chance"),
+        })
+    return pd.DataFrame(rows)

@@ -19,6 +19,7 @@ from sim.errors import InputError
 from sim.kpis import SPECS
 
 MAX_UPLOAD_MB = 20  # an ACD export of a busy month fits; anything larger is refused, not read
+UPLOAD_LIMIT_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 
 
 # ---- formatting -------------------------------------------------------------------------
@@ -144,9 +145,9 @@ def uploaded_bytes(upload) -> bytes | None:
     """The upload's bytes, or None with a message when it is over the size cap."""
     if upload is None:
         return None
-    if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
-        st.error(f"{upload.name}: {upload.size / 1024 / 1024:,.1f} MB is over the "
-                 f"{MAX_UPLOAD_MB} MB upload limit; cut the export to fewer days")
+    if upload.size > UPLOAD_LIMIT_BYTES:
+        st.error(f"{upload.name}: {upload.size / 1024 / 1024:,.2f} MB is over the "
+                 f"{UPLOAD_LIMIT_BYTES / 1024 / 1024:g} MB upload limit; cut the export to fewer days")
         return None
     return upload.getvalue()
 

@@ -18,12 +18,15 @@ st.caption(f"**{scenario.name}**, scored with service level within {targets.thre
            "Cards compare with the scenario as loaded, run on the same seed (the same "
            "customers), so a delta is the levers' effect, not chance.")
 
-a, b = st.columns(2)
+a, b, c = st.columns(3)
 staffing_pct = lever(a.number_input, "In-house staffing (% of plan)", "sim.staffing", 100.0,
                      min_value=0.0, max_value=300.0, step=5.0,
                      help="Scales every in-house group's agents on duty, interval by interval.")
 seed = int(lever(b.number_input, "Random seed", "sim.seed", int(scenario.seed), min_value=0,
                  step=1, help="Same seed, same customers: change it to see another day."))
+reps = int(lever(c.number_input, "Replications", "sim.reps", 1, min_value=1, max_value=50, step=1,
+                 help="1: one run. 2 or more: independent runs (common random numbers with the "
+                      "scenario as loaded), cards show their mean and a 95 % confidence interval."))
 
 data = scenario.model_dump(mode="json")
 for group in data["agent_groups"]:
@@ -34,11 +37,24 @@ variant = parse_scenario(data, source=f"{scenario.name} at {staffing_pct:g} % st
 result = runs.single_run(variant, seed, targets.threshold_s)
 reference = runs.single_run(base, seed, targets.threshold_s, label="simulating the baseline")
 currency = result.report.settings.costs.currency
-kpi_cards(result.values, CARDS, baseline=reference.values, currency=currency)
-st.caption(f"{len(result.log.contacts):,} contact rows simulated, seed {seed}. Hover a card "
-           "for its definition; the grey line under it is the industry reference band.")
+if reps == 1:
+    kpi_cards(result.values, CARDS, baseline=reference.values, currency=currency)
+    st.caption(f"One run of {len(result.log.contacts):,} contact rows, seed {seed}. Hover a "
+               "card for its definition; the line under it is the industry reference band.")
+else:
+    comparison, intervals = runs.compared(base, variant, reps, seed, targets.kpi_settings(),
+                                          tuple(CARDS))
+    summary = comparison.summary
+    kpi_cards(summary["b_mean"].to_dict(), CARDS, baseline=summary["a_mean"].to_dict(),
+              intervals=intervals, currency=currency)
+    st.caption(f"Mean of {reps} runs; {comparison.method}. Delta: mean paired difference "
+               f"with the scenario as loaded ({comparison.crn_note}).")
+    with st.expander("Change against the scenario as loaded, with its confidence interval"):
+        st.dataframe(runs.delta_table(summary, currency), hide_index=True, width="stretch")
 
 st.subheader("Interval by interval")
+st.caption(f"One run (seed {seed}) of this scenario and of the scenario as loaded; dashed "
+           "lines are the sidebar's targets.")
 interval_s, start = result.log.meta.interval_s, result.log.meta.start_date
 runs_by_series = {"this run": result.by_interval, "as loaded": reference.by_interval}
 colours = {"this run": charts.IN_HOUSE, "as loaded": charts.BASELINE}
