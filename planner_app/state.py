@@ -1,7 +1,7 @@
 """What the pages share through the session: the scenario being planned and the targets.
 
 Streamlit forgets a widget's value when its page is not shown, so lever values are also
-kept in a plain dict (`remember`) and put back when the page comes back. The scenario
+kept in a plain dict (`keep`) and given back as the widget's default (`remembered`). The scenario
 itself travels as a validated `Scenario`: every page reads the same object.
 """
 
@@ -74,21 +74,16 @@ def load_new(scenario: Scenario, source: str) -> None:
     st.session_state["scenario"] = scenario
     st.session_state["baseline"] = scenario
     st.session_state["scenario_source"] = source
-    for key in [k for k in st.session_state if str(k).startswith("lever.")]:
-        del st.session_state[key]
-    st.session_state["remembered"] = {}
+    remembered = st.session_state.setdefault("remembered", {})
+    for key in [k for k in remembered if not k.startswith("target.")]:
+        del remembered[key]  # every lever but the sidebar's targets starts from the new file
+        st.session_state.pop(key, None)
 
 
-def remember(key: str, default):
-    """Value to give widget `key` when its page is shown again (see the module docstring).
-
-    Call before creating the widget with `key=key`; the widget's value is written back by
-    `keep`. Keys starting with "lever." are reset when another scenario is loaded.
-    """
-    store = st.session_state.setdefault("remembered", {})
-    if key not in st.session_state:
-        st.session_state[key] = store.get(key, default)
-    return key
+def remembered(key: str, default):
+    """The value widget `key` had when last shown (see the module docstring), else `default`.
+    All but the sidebar's targets ("target.*") are forgotten when another scenario loads."""
+    return st.session_state.setdefault("remembered", {}).get(key, default)
 
 
 def keep(key: str, value):

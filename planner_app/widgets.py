@@ -125,8 +125,21 @@ def _nan(value) -> bool:
 # ---- levers and errors ------------------------------------------------------------------
 
 def lever(widget: Callable, label: str, key: str, default, **kwargs):
-    """A widget whose value survives a visit to another page (see `state.remember`)."""
-    state.remember(key, default)
+    """A widget whose value survives a visit to another page (see `state.remembered`).
+
+    The remembered value is passed as the widget's own default (not through Session
+    State), so a page switched before the first run ends cannot send back a blank value.
+    """
+    value = state.remembered(key, default)
+    name = widget.__name__
+    if name in ("radio", "selectbox"):
+        options = list(kwargs["options"])
+        kwargs["index"] = options.index(value) if value in options else (
+            None if name == "selectbox" else 0)
+    elif name == "multiselect":
+        kwargs["default"] = [v for v in value if v in kwargs["options"]]
+    else:
+        kwargs["value"] = value
     return state.keep(key, widget(label, key=key, **kwargs))
 
 
@@ -153,11 +166,15 @@ def uploaded_bytes(upload) -> bytes | None:
 
 
 def table_downloads(frame: pd.DataFrame, stem: str, label: str, key: str) -> None:
-    """CSV and Parquet download buttons for one table."""
+    """CSV and Parquet download buttons for one table, each file built only when clicked
+    (a day's log takes half a second to write, too long to redo on every rerun)."""
+    def parquet() -> bytes:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+
     left, right = st.columns(2)
-    left.download_button(f"{label} (CSV)", frame.to_csv(index=False).encode(), f"{stem}.csv",
-                         "text/csv", key=f"{key}.csv", on_click="ignore")
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
-    right.download_button(f"{label} (Parquet)", buffer.getvalue(), f"{stem}.parquet",
+    left.download_button(f"{label} (CSV)", lambda: frame.to_csv(index=False).encode(),
+                         f"{stem}.csv", "text/csv", key=f"{key}.csv", on_click="ignore")
+    right.download_button(f"{label} (Parquet)", parquet, f"{stem}.parquet",
                           "application/vnd.apache.parquet", key=f"{key}.parquet", on_click="ignore")
