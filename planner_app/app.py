@@ -39,15 +39,15 @@ with st.sidebar:
         st.caption(f"Scenario: **{scenario.name}**")
     st.subheader("Targets")
     sl = lever(st.number_input, "Service-level target (%)", "target.sl", 80.0,
-               min_value=1.0, max_value=99.0, step=1.0)
+               min_value=1.0, max_value=99.0, step=1.0, format="%.0f")
     threshold = lever(st.number_input, "answered within (s)", "target.threshold", 20.0,
-                      min_value=0.0, max_value=3600.0, step=5.0)
+                      min_value=0.0, max_value=3600.0, step=5.0, format="%.0f")
     asa = lever(st.number_input, "ASA target (s)", "target.asa", 20.0,
-                min_value=1.0, max_value=3600.0, step=5.0)
+                min_value=1.0, max_value=3600.0, step=5.0, format="%.0f")
     abandon = lever(st.number_input, "Maximum abandonment (%)", "target.abandon", 5.0,
-                    min_value=0.5, max_value=99.0, step=0.5)
+                    min_value=0.5, max_value=99.0, step=0.5, format="%.1f")
     occupancy = lever(st.number_input, "Maximum occupancy (%)", "target.occupancy", 85.0,
-                      min_value=10.0, max_value=100.0, step=1.0)
+                      min_value=10.0, max_value=100.0, step=1.0, format="%.0f")
     state.set_targets(state.Targets(sl / 100, threshold, asa, abandon / 100, occupancy / 100))
 
 with shown_errors():

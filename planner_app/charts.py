@@ -37,20 +37,28 @@ def _colour(series: list[str], colours: dict[str, str] | None = None) -> alt.Col
                      legend=alt.Legend(orient="top"))
 
 
+def time_axis(frame: pd.DataFrame, title: str = "interval start") -> alt.X:
+    """24-hour clock labels; with the weekday and date when the data spans several days."""
+    times = pd.to_datetime(frame["time"]) if len(frame) else pd.Series(dtype="datetime64[ns]")
+    several_days = len(times) and times.dt.normalize().nunique() > 1
+    return alt.X("time:T", title=title,
+                 axis=alt.Axis(format="%a %d %b %H:%M" if several_days else "%H:%M"))
+
+
 def intraday(frame: pd.DataFrame, kpi_id: str, target: float | None = None,
              colours: dict[str, str] | None = None, time_title: str = "interval start",
              currency: str = "EUR") -> alt.LayerChart | alt.Chart:
     """Lines of `kpi_id` per interval, one per `series`; frame columns time, series, value."""
     series = list(dict.fromkeys(frame["series"]))
     lines = alt.Chart(frame).mark_line(point=len(frame) < 60).encode(
-        x=alt.X("time:T", title=time_title),
+        x=time_axis(frame, time_title),
         y=_y(kpi_id, currency),
         color=_colour(series, colours),
         tooltip=[alt.Tooltip("time:T", title="interval", format="%a %H:%M"), "series:N",
                  alt.Tooltip("value:Q", title=axis_title(kpi_id, currency),
                              format=".1%" if SPECS[kpi_id].unit == "share" else ",.1f")],
-    ).properties(title=SPECS[kpi_id].name, height=240)
-    return _with_target(lines, target, kpi_id)
+    )
+    return _with_target(lines, target, kpi_id).properties(height=300)
 
 
 def _with_target(chart, target: float | None, kpi_id: str):
@@ -60,8 +68,8 @@ def _with_target(chart, target: float | None, kpi_id: str):
     rule = alt.Chart(pd.DataFrame({"target": [target], "label": [label]})).mark_rule(
         color=TARGET, strokeDash=[6, 4], size=2).encode(y="target:Q", tooltip=["label:N"])
     text = alt.Chart(pd.DataFrame({"target": [target], "label": [label]})).mark_text(
-        color=TARGET, align="left", dx=4, dy=-6).encode(
-        y="target:Q", text="label:N", x=alt.value(0))
+        color=TARGET, align="right", dx=-2, dy=-7, fontWeight="bold").encode(
+        y="target:Q", text="label:N", x=alt.value({"expr": "width"}))
     return alt.layer(chart, rule, text)
 
 
@@ -70,7 +78,7 @@ def staffing_chart(frame: pd.DataFrame, time_title: str = "interval start") -> a
     series = list(dict.fromkeys(frame["series"]))
     colours = {"scheduled (in-house)": IN_HOUSE, "scheduled (partner)": PARTNER}
     return alt.Chart(frame).mark_line(interpolate="step-after").encode(
-        x=alt.X("time:T", title=time_title),
+        x=time_axis(frame, time_title),
         y=alt.Y("agents:Q", title="agents on duty (agents)"),
         color=_colour(series, colours),
         strokeDash=alt.condition(alt.FieldOneOfPredicate("series", [s for s in series
@@ -124,7 +132,7 @@ def volume_chart(frame: pd.DataFrame) -> alt.Chart:
     """Expected contacts per interval: columns time, series ("as loaded", "edited"), value."""
     series = list(dict.fromkeys(frame["series"]))
     return alt.Chart(frame).mark_line(interpolate="step-after").encode(
-        x=alt.X("time:T", title="interval start"),
+        x=time_axis(frame),
         y=alt.Y("value:Q", title="expected contacts per interval (contacts)"),
         color=_colour(series, {"as loaded": BASELINE, "edited": IN_HOUSE}),
         tooltip=[alt.Tooltip("time:T", title="interval", format="%a %H:%M"), "series:N",

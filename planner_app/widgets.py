@@ -99,13 +99,9 @@ def kpi_cards(values: dict, kpi_ids: list[str], baseline: dict | None = None,
     for start in range(0, len(shown), per_row):
         for column, kpi_id in zip(st.columns(per_row), shown[start:start + per_row]):
             value = values[kpi_id]
-            delta = None
-            if baseline is not None and baseline.get(kpi_id) is not None:
-                delta = format_delta(kpi_id, value - baseline[kpi_id], currency)
             with column:
-                st.metric(SPECS[kpi_id].name, format_value(kpi_id, value, currency), delta,
-                          delta_color=delta_colour(kpi_id), border=True,
-                          help=f"{SPECS[kpi_id].definition}. Reference: {band_text(kpi_id)}.")
+                metric_card(kpi_id, value, None if baseline is None else baseline.get(kpi_id),
+                            currency)
                 notes = []
                 if intervals is not None and kpi_id in intervals.index:
                     row = intervals.loc[kpi_id]
@@ -116,6 +112,22 @@ def kpi_cards(values: dict, kpi_ids: list[str], baseline: dict | None = None,
                     notes.append(band_text(kpi_id))
                 if notes:
                     st.caption(" · ".join(notes))
+
+
+def metric_card(kpi_id: str, value, before=None, currency: str = "EUR", label: str | None = None) -> None:
+    """One KPI card: the value in its unit, the change from `before` (green when it goes
+    the good way; "no change" when equal), the definition and the band on hover."""
+    spec = SPECS[kpi_id]
+    label = label or (f"{spec.name} (contacts)" if spec.unit == "contacts" else spec.name)
+    shown = f"{value:,.0f}" if spec.unit == "contacts" else format_value(kpi_id, value, currency)
+    delta, arrow = None, "auto"
+    if before is not None and not _nan(before):
+        delta = format_delta(kpi_id, value - before, currency)
+        if value == before:
+            delta, arrow = "no change", "off"
+    st.metric(label, shown, delta, delta_color=delta_colour(kpi_id) if arrow == "auto" else "off",
+              delta_arrow=arrow, border=True,
+              help=f"{spec.definition}. Reference: {band_text(kpi_id)}.")
 
 
 def _nan(value) -> bool:

@@ -81,7 +81,7 @@ def page(server):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                              args=BROWSER_ARGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000},
+        context = browser.new_context(viewport={"width": 1400, "height": 2000},
                                       accept_downloads=True)
         tab = context.new_page()
         tab.set_default_timeout(60_000)
@@ -117,7 +117,11 @@ def open_page(page, title: str) -> None:
 def test_every_page_loads_without_an_exception(page):
     for title in PAGES:
         open_page(page, title)
-        if title in ("Simulate", "Compare", "Staffing"):
+        if title == "Score a real log":
+            page.get_by_text("Use the shipped example (examples/acd_contacts.csv)").click()
+            settled(page)
+            card_value(page, "Service level").wait_for()
+        if title in ("Simulate", "Compare", "Staffing", "Score a real log"):
             page.get_by_test_id("stVegaLiteChart").first.wait_for()
         no_exception(page, title)
         page.screenshot(path=ARTIFACTS / f"page-{title.lower().replace(' ', '-')}.png",

@@ -121,7 +121,7 @@ def test_training_handle_cut_lowers_resolution_and_raises_recontacts():
     key = next(s.key for s in at.slider)
     at.slider(key=key).set_value(0.0).run()  # no cut: nothing moves
     assert_clean(at)
-    assert metric(at, "First-contact resolution").delta == "+0.0 pp"
+    assert metric(at, "First-contact resolution").delta == "no change"
 
 
 def test_score_example_export_and_refuse_bad_uploads(monkeypatch):

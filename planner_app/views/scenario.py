@@ -70,24 +70,24 @@ for i, (tab, queue) in enumerate(zip(queue_tabs, base.queues)):
     with tab:
         left, mid, right = st.columns(3)
         factor = lever(left.number_input, "Volume (% of the file's forecast)", f"{k}.volume",
-                       100.0, min_value=0.0, max_value=1000.0, step=5.0)
+                       100.0, min_value=0.0, max_value=1000.0, step=5.0, format="%.0f")
         edits.scale_volume(q, factor / 100)
         if queue.handle.dist != "empirical":
             edits.set_mean(q["handle"], lever(mid.number_input, "Handle time, mean (s)",
                                               f"{k}.aht", float(queue.handle.mean_s),
-                                              min_value=1.0, step=10.0))
+                                              min_value=1.0, step=10.0, format="%.0f"))
         if "cv" in q["handle"]:
             q["handle"]["cv"] = lever(right.number_input, "Handle time CV (std / mean)",
                                       f"{k}.cv", float(queue.handle.cv), min_value=0.05,
-                                      max_value=5.0, step=0.05)
+                                      max_value=5.0, step=0.05, format="%.2f")
         if queue.wrap.dist != "empirical":
             edits.set_mean(q["wrap"], lever(left.number_input, "After-contact work, mean (s)",
                                             f"{k}.wrap", float(queue.wrap.mean_s),
-                                            min_value=0.0, step=5.0))
+                                            min_value=0.0, step=5.0, format="%.0f"))
         if queue.patience.dist not in ("none", "empirical"):
             edits.set_mean(q["patience"], lever(mid.number_input, "Patience, mean (s)",
                                                 f"{k}.patience", float(queue.patience.mean_s),
-                                                min_value=1.0, step=10.0))
+                                                min_value=1.0, step=10.0, format="%.0f"))
         if queue.reasons:
             with st.expander("Resolution and transfers per contact reason"):
                 for j, reason in enumerate(queue.reasons):
@@ -97,22 +97,22 @@ for i, (tab, queue) in enumerate(zip(queue_tabs, base.queues)):
                         r["resolution_prob"] = lever(
                             a.number_input, f"{reason.name}: resolved on contact (%)",
                             f"{k}.r{j}.res", 100 * reason.resolution_prob, min_value=0.0,
-                            max_value=100.0, step=1.0) / 100
+                            max_value=100.0, step=1.0, format="%.0f") / 100
                     if reason.transfer_to is not None:
                         r["transfer_prob"] = lever(
                             b.number_input, f"{reason.name}: transferred to {reason.transfer_to} (%)",
                             f"{k}.r{j}.tr", 100 * reason.transfer_prob, min_value=0.0,
-                            max_value=100.0, step=1.0) / 100
+                            max_value=100.0, step=1.0, format="%.0f") / 100
         if queue.channel == "phone":
             offer = lever(left.toggle, "Offer callbacks", f"{k}.cb", queue.callback is not None)
             if offer:
                 cb = q.get("callback") or {"offer_above_wait_s": 60.0, "accept_share": 0.3}
                 cb["offer_above_wait_s"] = lever(mid.number_input, "offered above an expected wait of (s)",
                                                  f"{k}.cb.wait", float(cb["offer_above_wait_s"]),
-                                                 min_value=1.0, step=5.0)
+                                                 min_value=1.0, step=5.0, format="%.0f")
                 cb["accept_share"] = lever(right.number_input, "callers accepting (%)", f"{k}.cb.accept",
                                            100 * float(cb["accept_share"]), min_value=0.0,
-                                           max_value=100.0, step=5.0) / 100
+                                           max_value=100.0, step=5.0, format="%.0f") / 100
                 q["callback"] = cb
             else:
                 q["callback"] = None
@@ -123,7 +123,7 @@ for i, (tab, queue) in enumerate(zip(queue_tabs, base.queues)):
                 ov["to"] = lever(mid.selectbox, "partner group", f"{k}.ov.to", ov["to"],
                                  options=partners)
                 ov["after_wait_s"] = lever(right.number_input, "after waiting (s; empty = rule off)",
-                                           f"{k}.ov.wait", ov.get("after_wait_s"), min_value=0.0, step=5.0)
+                                           f"{k}.ov.wait", ov.get("after_wait_s"), min_value=0.0, step=5.0, format="%.0f")
                 ov["queue_length_above"] = lever(
                     right.number_input, "or on arrival, when more than this many wait (empty = off)",
                     f"{k}.ov.len", ov.get("queue_length_above"), min_value=0, step=1)
@@ -143,12 +143,12 @@ with queue_tabs[-1]:
         st.markdown(f"**{group.name}** — {kind}, serves {', '.join(group.serves) or 'overflow only'}")
         a, b, c = st.columns(3)
         factor = lever(a.number_input, f"{group.name}: staffing (% of plan)", f"lever.g{i}.scale",
-                       100.0, min_value=0.0, max_value=500.0, step=5.0)
+                       100.0, min_value=0.0, max_value=500.0, step=5.0, format="%.0f")
         added = lever(b.number_input, f"{group.name}: agents added per interval", f"lever.g{i}.add",
                       0, min_value=-1000, max_value=1000, step=1)
         g["absenteeism"] = lever(c.number_input, f"{group.name}: absence (% of agent-days)",
                                  f"lever.g{i}.abs", 100 * group.absenteeism, min_value=0.0,
-                                 max_value=99.0, step=1.0) / 100
+                                 max_value=99.0, step=1.0, format="%.0f") / 100
         scales.append((factor / 100, int(added)))
 
 

@@ -20,7 +20,7 @@ st.caption(f"**{scenario.name}**, scored with service level within {targets.thre
 
 a, b, c = st.columns(3)
 staffing_pct = lever(a.number_input, "In-house staffing (% of plan)", "sim.staffing", 100.0,
-                     min_value=0.0, max_value=300.0, step=5.0,
+                     min_value=0.0, max_value=300.0, step=5.0, format="%.0f",
                      help="Scales every in-house group's agents on duty, interval by interval.")
 seed = int(lever(b.number_input, "Random seed", "sim.seed", int(scenario.seed), min_value=0,
                  step=1, help="Same seed, same customers: change it to see another day."))

@@ -16,12 +16,12 @@ st.caption("Required agents on duty per interval for the sidebar's targets, each
 
 a, b, c, d = st.columns(4)
 shrinkage = lever(a.number_input, "Shrinkage (% of paid time)", "staff.shrinkage", 30.0,
-                  min_value=0.0, max_value=95.0, step=1.0,
+                  min_value=0.0, max_value=95.0, step=1.0, format="%.0f",
                   help="Breaks, training, meetings, absence: paid time not available for contacts.")
 occupancy_cap = lever(b.number_input, "Occupancy cap (%)", "staff.occupancy",
-                      100 * t.max_occupancy, min_value=10.0, max_value=100.0, step=1.0)
+                      100 * t.max_occupancy, min_value=10.0, max_value=100.0, step=1.0, format="%.0f")
 fte_hours = lever(c.number_input, "Paid hours per FTE per day", "staff.fte_h", 8.0,
-                  min_value=1.0, max_value=24.0, step=0.5)
+                  min_value=1.0, max_value=24.0, step=0.5, format="%.1f")
 methods = lever(d.multiselect, "Methods", "staff.methods", ["Erlang C", "Erlang A"],
                 options=["Erlang C", "Erlang A"])
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from planner_app import runs, state
 from planner_app.lessons import LESSONS
-from planner_app.widgets import band_text, delta_colour, format_delta, format_value, lever
+from planner_app.widgets import format_value, lever, metric_card
 from sim.kpis import SPECS
 from sim.scenario import load_scenario
 
@@ -18,7 +18,8 @@ lesson = LESSONS[titles.index(st.radio("Preset", titles, key="train.preset"))]
 st.markdown(f"**Scenario:** {lesson.scenario}.toml — {lesson.story}")
 scenario = load_scenario(state.SCENARIO_DIR / f"{lesson.scenario}.toml")
 amount = lever(st.slider, lesson.lever_label, f"train.{lesson.scenario}.{lesson.field}",
-               lesson.default, min_value=lesson.low, max_value=lesson.high, step=lesson.step)
+               lesson.default, min_value=lesson.low, max_value=lesson.high, step=lesson.step,
+               format="%.0f %%")
 
 changed = lesson.apply(scenario, amount)
 
@@ -31,9 +32,9 @@ for step, (kpi_id, caption) in enumerate(lesson.chain, start=1):
         continue
     number, card, words = st.columns([1, 4, 8], vertical_alignment="center")
     number.markdown(f"### {step}")
-    card.metric(f"{SPECS[kpi_id].name}: {format_value(kpi_id, before[kpi_id])} before",
-                format_value(kpi_id, after[kpi_id]), format_delta(kpi_id, after[kpi_id] - before[kpi_id]),
-                delta_color=delta_colour(kpi_id), border=True, help=band_text(kpi_id))
+    with card:
+        metric_card(kpi_id, after[kpi_id], before[kpi_id],
+                    label=f"{SPECS[kpi_id].name}: {format_value(kpi_id, before[kpi_id])} before")
     words.markdown(caption)
 st.caption("One run each; small changes (a point or two) can be chance. The Compare page "
            "gives confidence intervals over many runs.")
