@@ -54,10 +54,13 @@ def _reasons(scenario, sized_pair, table, row, i, per_day, calls, diff) -> list[
             cv = getattr(dist, "cv", None)
             found.append(f"{what} times are {dist.dist}" + (f" (CV {cv:g})" if cv is not None else "")
                          + ", Erlang assumes exponential")
-    if diff == 1 and not found:
-        found.append("Erlang A's count meets the target on average "
-                     "but not at the confidence bound" if _meets_on_average(scenario, table, row)
-                     else "the simulated queue does worse than the steady-state formula")
+    if diff > 0 and not found:
+        sl, target = table["sl_erlang_a_plan"].iat[row], table.attrs.get("sl_target")
+        if target is not None and np.isfinite(sl) and sl >= target:
+            found.append(f"Erlang A's count gives SL {sl:.2%} in simulation: the target on "
+                         "average, not at the confidence bound")
+        elif target is not None and np.isfinite(sl):
+            found.append(f"Erlang A's count gives SL {sl:.2%} in simulation, below the target")
     if diff < 0 and not found:
         found.append("the simulated interval does better than the steady-state formula")
     return found or ["the simulated interval differs from the steady-state formula"]
@@ -70,8 +73,3 @@ def _on_duty(group, i: int, per_day: int) -> bool:
     if isinstance(staffing, int):
         return staffing > 0
     return staffing[i % len(staffing)] > 0 if len(staffing) == per_day else staffing[i] > 0
-
-
-def _meets_on_average(scenario, table, row) -> bool:
-    sl = table["sl_erlang_a_plan"].iat[row]
-    return bool(np.isfinite(sl)) and "sl_target" in table.attrs and sl >= table.attrs["sl_target"]
