@@ -14,10 +14,11 @@ intervals before it, already sized, leave behind:
 2. For each interval in time order, for each sized queue: simulate `reps` replications
    (the same seeds for every candidate: common random numbers) with the candidate
    staffing in that interval, the earlier intervals at their final values and the later
-   ones at Erlang A. A candidate meets the targets when each target holds at the
+   ones at Erlang A plus the correction found for this one (the load the formula misses
+   persists); the search starts there too. A candidate meets the targets when each target holds at the
    one-sided `confidence` bound of its ratio estimate (e.g. the lower 95 % bound of the
    service level is at least the target). Search down from the start while the next
-   lower count still meets them, or up until one does.
+   lower count still meets them, or gallop up (1, 2, 4, ... agents) and bisect.
 3. Contacts count in the interval they arrive in, as in the KPI engine and the formulas.
 
 Sized groups: for each live (phone, chat) queue, the one group that serves only that
@@ -68,9 +69,14 @@ def staff_by_simulation(scenario, targets, *, reps: int = 10, confidence: float 
     search = _Search(scenario, sized, targets, seeds_for(seed, reps), confidence, progress)
     with _executor(executor, reps * 2) as search.executor:
         plan = erlang_a.copy()
+        per_day = scenario.horizon.intervals_per_day
         for i in range(plan.shape[1]):
             for q in range(plan.shape[0]):
                 plan[q, i] = search.fewest(plan, q, i)
+                # Later intervals of the day start from Erlang A plus this correction: the
+                # load the formula misses (follow-ups, backlog) persists from one to the next.
+                later = slice(i + 1, (i // per_day + 1) * per_day)
+                plan[q, later] = np.maximum(erlang_a[q, later] + plan[q, i] - erlang_a[q, i], 0)
         final, start = search.measures(plan), search.measures(erlang_a)
     table = _table(scenario, sized, forecast, erlang_c, erlang_a, plan, final, start, targets)
     notes = [f"targets: {targets.describe()}; met at the one-sided {confidence:.0%} bound of "
@@ -171,21 +177,28 @@ class _Search:
         ok = met_all(down)
         if ok[0]:  # walk down while the next lower value still meets the targets
             best = start
-            while True:
-                if len(ok) < 2 or not ok[1]:
-                    return best
+            while len(ok) == 2 and ok[1]:
                 best -= 1
-                down = [v for v in (best, best - 1) if v >= 0]
-                ok = met_all(down)
-        value = start + 1
-        while value <= start + MAX_STEPS:  # walk up two candidates at a time
-            for v, good in zip((value, value + 1), met_all([value, value + 1])):
-                if good:
-                    return v
-            value += 2
-        name = self.scenario.queues[self.sized[q][0]].name
-        raise InputError(f"targets: {self.targets.describe()} not met for queue {name!r} in "
-                         f"interval {i} with up to {start + MAX_STEPS} agents")
+                ok = met_all([v for v in (best, best - 1) if v >= 0])
+            return best
+        low, step = start, 1  # low: known to miss; gallop up two candidates at a time
+        while True:
+            if low + 2 * step > start + MAX_STEPS:
+                name = self.scenario.queues[self.sized[q][0]].name
+                raise InputError(f"targets: {self.targets.describe()} not met for queue {name!r} "
+                                 f"in interval {i} with up to {start + MAX_STEPS} agents")
+            near, far = met_all([low + step, low + 2 * step])
+            if near:
+                high = low + step
+                break
+            if far:
+                low, high = low + step, low + 2 * step
+                break
+            low, step = low + 2 * step, step * 2
+        while high - low > 1:  # bisect: low misses, high meets
+            mid = (low + high) // 2
+            low, high = (low, mid) if met_all([mid])[0] else (mid, high)
+        return high
 
 
 def _sized_groups(scenario) -> list[tuple[int, int]]:
