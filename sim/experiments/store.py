@@ -57,7 +57,7 @@ class PartStore:
         path = self.path(key)
         if not path.exists():
             return None
-        return pd.read_parquet(path).iloc[0].to_dict()
+        return pd.read_parquet(path).to_dict("records")[0]  # per-column types: seeds stay exact
 
     def save(self, key: str, row: dict) -> None:
         import pandas as pd
