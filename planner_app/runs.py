@@ -236,3 +236,20 @@ def delta_table(summary: pd.DataFrame, currency: str = "EUR") -> pd.DataFrame:
                               if row["ci_low"] > 0 or row["ci_high"] < 0 else "no: within chance"),
         })
     return pd.DataFrame(rows)
+
+
+def simulated_requirement(scenario: Scenario, targets: Targets, reps: int, seed: int):
+    """`sim.experiments.staffing.staff_by_simulation`, cached, with a progress bar (slow:
+    every interval is searched by simulation, about a minute for the default day)."""
+    from sim.experiments.staffing import staff_by_simulation
+
+    def compute():
+        slot, progress = _bar("simulation-based staffing")
+        try:
+            with _executor() as executor:
+                return staff_by_simulation(scenario, targets, reps=reps, seed=seed,
+                                           executor=executor, progress=progress)
+        finally:
+            slot.empty()
+
+    return memo(("simulated staffing", key(scenario), repr(targets), reps, seed), compute)

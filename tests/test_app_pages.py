@@ -140,3 +140,22 @@ def test_score_example_export_and_refuse_bad_uploads(monkeypatch):
     at.run()
     assert_clean(at)
     assert "upload limit" in at.error[0].value
+
+
+def test_simulation_based_requirement_on_demand(minimal):
+    from sim.scenario import parse_scenario
+
+    tiny = parse_scenario(minimal())
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["scenario"] = at.session_state["baseline"] = tiny
+    at.run()
+    at.switch_page("views/staffing.py").run()
+    assert_clean(at)
+    at.number_input(key="staff.sim_reps").set_value(2)
+    at.button(key="staff.sim_run").click().run()
+    assert_clean(at)
+    chart = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    series = chart["encoding"]["color"]["scale"]["domain"]
+    assert "required (simulation)" in series and "required (Erlang A)" in series
+    table = next(d.value for d in at.dataframe if "agents_simulation" in d.value.columns)
+    assert len(table) == 4 and (table["agents_simulation"] > 0).all()

@@ -35,6 +35,24 @@ horizon = scenario.horizon
 starts = horizon.interval_starts_s().reshape(-1)
 times = runs.interval_times(scenario, starts / horizon.interval_s, horizon.interval_s)
 
+with st.expander("Simulation-based requirement (on demand, slow)",
+                 expanded="staff.sim" in st.session_state.get("remembered", {})):
+    st.caption("Starts at Erlang A and corrects each interval by simulation, in time order, "
+               "so follow-up contacts, shared agents and the backlog one interval leaves to "
+               "the next are counted. Only each queue's one dedicated team is sized; others "
+               "keep their plan. About a minute for the default day at 3 replications.")
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    sim_reps = int(lever(left.number_input, "Replications per candidate", "staff.sim_reps", 3,
+                         min_value=2, max_value=20, step=1))
+    if right.button("Compute the simulation-based requirement", key="staff.sim_run"):
+        state.keep("staff.sim", True)
+simulated = None
+if state.remembered("staff.sim", False):
+    sim_targets = Targets(t.service_level, t.threshold_s)  # simulation sizes SL, ASA, abandonment
+    simulated = runs.simulated_requirement(scenario, sim_targets, sim_reps, int(scenario.seed))
+    for note in simulated.notes:
+        st.caption(note)
+
 lines, totals = [], []
 for method, by_queue in tables.items():
     required = sum(r.intervals["agents"].to_numpy() for r in by_queue.values())
@@ -46,6 +64,11 @@ for method, by_queue in tables.items():
                        "FTE": row["fte"], "service level": row["service_level"],
                        "ASA (s)": row["asa_s"], "abandoned": row["p_abandon"],
                        "occupancy": row["occupancy"]})
+if simulated is not None:
+    by_interval = simulated.table.groupby("interval_start", sort=False)["agents_simulation"].sum()
+    if len(by_interval) == len(times):
+        lines.append(pd.DataFrame({"time": times, "series": "required (simulation)",
+                                   "agents": by_interval.to_numpy()}))
 for kind, groups in (("in-house", [g for g in scenario.agent_groups if not g.is_partner]),
                      ("partner", [g for g in scenario.agent_groups if g.is_partner])):
     if groups:
@@ -85,6 +108,11 @@ else:
         "ASA (s)": st.column_config.NumberColumn(format="%.1f"),
         "abandoned": st.column_config.NumberColumn(format="percent"),
         "occupancy": st.column_config.NumberColumn(format="percent")})
+    if simulated is not None:
+        with st.expander("Simulation-based requirement per interval, and why it differs"):
+            st.dataframe(simulated.table, hide_index=True, width="stretch")
+            table_downloads(simulated.table, "simulation_requirements",
+                            "Simulation-based requirement", "dl.simreq")
     with st.expander("Interval table"):
         detail = pd.concat([r.intervals.assign(method=m) for m, by_queue in tables.items()
                             for r in by_queue.values()], ignore_index=True)
