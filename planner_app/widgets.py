@@ -20,6 +20,7 @@ from sim.kpis import SPECS
 
 MAX_UPLOAD_MB = 20  # an ACD export of a busy month fits; anything larger is refused, not read
 UPLOAD_LIMIT_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+SMALL_FILE_BYTES = 1024 * 1024  # a scenario or mapping TOML
 
 
 # ---- formatting -------------------------------------------------------------------------
@@ -166,13 +167,15 @@ def shown_errors() -> Iterator[None]:
 
 # ---- uploads and downloads --------------------------------------------------------------
 
-def uploaded_bytes(upload) -> bytes | None:
-    """The upload's bytes, or None with a message when it is over the size cap."""
+def uploaded_bytes(upload, limit_bytes: int | None = None) -> bytes | None:
+    """The upload's bytes, or None with a message when it is over the size cap (the
+    export cap unless `limit_bytes` is given)."""
     if upload is None:
         return None
-    if upload.size > UPLOAD_LIMIT_BYTES:
+    limit = UPLOAD_LIMIT_BYTES if limit_bytes is None else limit_bytes
+    if upload.size > limit:
         st.error(f"{upload.name}: {upload.size / 1024 / 1024:,.2f} MB is over the "
-                 f"{UPLOAD_LIMIT_BYTES / 1024 / 1024:g} MB upload limit; cut the export to fewer days")
+                 f"{limit / 1024 / 1024:g} MB upload limit for this file")
         return None
     return upload.getvalue()
 

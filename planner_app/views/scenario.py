@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from planner_app import charts, edits, runs, state
-from planner_app.widgets import lever, shown_errors, uploaded_bytes
+from planner_app.widgets import SMALL_FILE_BYTES, lever, shown_errors, uploaded_bytes
 from sim.errors import InputError
 from sim.scenario import load_scenario, parse_scenario
 from sim.scenario.write import scenario_to_toml
@@ -30,7 +30,7 @@ def _load_shipped() -> None:
 
 def _load_upload() -> None:
     upload = st.session_state.get("load.upload")
-    data = uploaded_bytes(upload)
+    data = uploaded_bytes(upload, SMALL_FILE_BYTES)
     if data is None:
         return
     try:

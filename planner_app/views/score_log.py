@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from planner_app import charts, runs, state
-from planner_app.widgets import MAX_UPLOAD_MB, kpi_cards, table_downloads, uploaded_bytes
+from planner_app.widgets import MAX_UPLOAD_MB, SMALL_FILE_BYTES, kpi_cards, table_downloads, uploaded_bytes
 from sim.importers import import_contacts, load_mapping, read_intervals, score_intervals
 from sim.kpis import score, score_by
 
@@ -43,7 +43,8 @@ with tempfile.TemporaryDirectory(prefix="ccplan-upload-") as folder:
         export_path = EXAMPLES / f"acd_{kind}.csv"
         mapping_path = EXAMPLES / f"acd_{kind}.mapping.toml"
     else:
-        export_bytes, mapping_bytes = uploaded_bytes(export), uploaded_bytes(mapping_file)
+        export_bytes = uploaded_bytes(export)
+        mapping_bytes = uploaded_bytes(mapping_file, SMALL_FILE_BYTES)
         if export_bytes is None or mapping_bytes is None:
             st.info("Upload an export and its mapping, or use the shipped example.")
             st.stop()
