@@ -15,7 +15,9 @@ IN_HOUSE = "#0072B2"  # blue
 PARTNER = "#E69F00"  # orange
 TARGET = "#D55E00"  # vermillion: every target line
 BASELINE = "#999999"  # grey: the scenario as loaded
-SERIES = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+# Other series (variants, KPIs): the rest of the palette, never blue or orange, which mean
+# in-house and partner, nor vermillion, which marks targets.
+SERIES = ["#009E73", "#CC79A7", "#56B4E9", "#000000", "#F0E442", "#8C6D31"]
 
 
 def axis_title(kpi_id: str, currency: str = "EUR") -> str:
@@ -29,12 +31,13 @@ def _y(kpi_id: str, currency: str = "EUR") -> alt.Y:
     return alt.Y("value:Q", title=axis_title(kpi_id, currency), axis=alt.Axis(format=fmt))
 
 
-def _colour(series: list[str], colours: dict[str, str] | None = None) -> alt.Color:
+def _colour(series: list[str], colours: dict[str, str] | None = None,
+            legend: alt.Legend | None = None) -> alt.Color:
     colours = colours or {}
     palette = iter(c for c in SERIES if c not in colours.values())
-    rng = [colours.get(s) or next(palette) for s in series]
+    rng = [colours.get(s) or next(palette, "#666666") for s in series]
     return alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=rng),
-                     legend=alt.Legend(orient="top"))
+                     legend=legend or alt.Legend(orient="top"))
 
 
 def time_axis(frame: pd.DataFrame, title: str = "interval start") -> alt.X:
@@ -109,11 +112,11 @@ def frontier(frame: pd.DataFrame, x: str, y: str, label: str, target: float | No
 def shares(frame: pd.DataFrame, x: str, x_title: str, y_title: str) -> alt.Chart:
     """Stacked bars of in-house vs partner shares per configuration: columns x, series, value."""
     return alt.Chart(frame).mark_bar().encode(
-        x=alt.X(f"{x}:N", title=x_title, sort=None),
+        x=alt.X(f"{x}:N", title=x_title, sort=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".0%"), stack="normalize"),
         color=_colour(["in-house", "partner"], {"in-house": IN_HOUSE, "partner": PARTNER}),
         tooltip=[f"{x}:N", "series:N", alt.Tooltip("value:Q", format=".1%")],
-    ).properties(height=260)
+    ).properties(height=300)
 
 
 def kpi_lines(frame: pd.DataFrame, x: str, x_title: str, kpi_ids: list[str]) -> alt.Chart:
@@ -123,9 +126,9 @@ def kpi_lines(frame: pd.DataFrame, x: str, x_title: str, kpi_ids: list[str]) -> 
     return alt.Chart(data).mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", title=x_title),
         y=alt.Y("value:Q", title="share of contacts or customers (%)", axis=alt.Axis(format=".0%")),
-        color=_colour(names),
+        color=_colour(names, legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
         tooltip=[f"{x}:Q", "series:N", alt.Tooltip("value:Q", format=".1%")],
-    ).properties(height=260)
+    ).properties(height=300)
 
 
 def volume_chart(frame: pd.DataFrame) -> alt.Chart:
@@ -137,4 +140,4 @@ def volume_chart(frame: pd.DataFrame) -> alt.Chart:
         color=_colour(series, {"as loaded": BASELINE, "edited": IN_HOUSE}),
         tooltip=[alt.Tooltip("time:T", title="interval", format="%a %H:%M"), "series:N",
                  alt.Tooltip("value:Q", format=",.0f", title="expected contacts")],
-    ).properties(title="Expected contacts, all queues", height=260)
+    ).properties(height=260)

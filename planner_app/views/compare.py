@@ -64,7 +64,8 @@ st.caption(f"{comparison.method}; {reps} runs per variant. {comparison.crn_note}
 
 st.subheader("Interval by interval")
 first_seed = seeds_for(seed, reps)[0]
-st.caption(f"One run per variant, on the experiment's first seed ({first_seed}).")
+st.caption(f"One run per variant (the experiment's first replication: the same customers "
+           f"for every variant); {names[0]} in grey.")
 by_interval = {name: runs.single_run(s, first_seed, targets.threshold_s, f"simulating {name}")
                for name, s in variants.items()}
 meta = next(iter(by_interval.values())).log.meta
@@ -73,5 +74,5 @@ columns = st.columns(2)
 for n, kpi_id in enumerate(INTRADAY):
     frame = runs.intraday_long(frames, kpi_id, meta.interval_s, meta.start_date)
     if frame["value"].notna().any():
-        columns[n % 2].altair_chart(charts.intraday(frame, kpi_id, targets.for_kpi(kpi_id)),
-                                    width="stretch")
+        columns[n % 2].altair_chart(charts.intraday(frame, kpi_id, targets.for_kpi(kpi_id),
+                                                    {names[0]: charts.BASELINE}), width="stretch")

@@ -96,7 +96,7 @@ for v in values:
                                      "series": "partner", "value": partner}]
 left.altair_chart(charts.shares(pd.DataFrame(shares), "config", label,
                                 "share of answered contacts (%)"), width="stretch")
-left.caption(f"Who answered, in one run per configuration (seed {first_seed}).")
+left.caption("Who answered: one run per configuration (the first replication).")
 quality = frame.melt(id_vars=[label], value_vars=[k for k in ("fcr", "recontact_rate", "csat")
                                                  if k in frame], var_name="kpi")
 right.altair_chart(charts.kpi_lines(quality.dropna(), label, label,

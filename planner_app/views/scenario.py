@@ -192,4 +192,5 @@ for label, scenario in (("as loaded", base), ("edited", edited)):
                                                              scenario.horizon.interval_s),
                                  "series": label, "value": expected}))
 frame = pd.concat(volumes, ignore_index=True)
+st.markdown("**Expected contacts per interval, all queues**")
 st.altair_chart(charts.volume_chart(frame), width="stretch")
