@@ -159,3 +159,22 @@ def test_simulation_based_requirement_on_demand(minimal):
     assert "required (simulation)" in series and "required (Erlang A)" in series
     table = next(d.value for d in at.dataframe if "agents_simulation" in d.value.columns)
     assert len(table) == 4 and (table["agents_simulation"] > 0).all()
+
+
+def test_staff_to_target_puts_the_erlang_requirement_in_the_plan():
+    at = open_page()
+    at.radio(key="lever.staff.mode").set_value("staff to target (Erlang C)").run()
+    assert_clean(at)
+    billing_team = at.session_state["scenario"].agent_groups[0]
+    assert billing_team.staffing != load_scenario(ROOT / "scenarios" / "default.toml").agent_groups[0].staffing
+    assert max(billing_team.staffing) > 52  # the file trims the peak below Erlang C's 60
+
+
+def test_a_bad_lever_combination_is_one_message_and_the_last_valid_scenario_stays():
+    at = open_page()
+    at.selectbox(key="load.pick").set_value("seasonal_peak_outsourcing").run()
+    valid = at.session_state["scenario"]
+    at.multiselect(key="lever.q0.ov.rules").set_value([]).run()  # overflow, but on no rule
+    assert_clean(at)
+    assert "set after_wait_s, queue_length_above or share" in at.error[0].value
+    assert at.session_state["scenario"] == valid

@@ -122,11 +122,19 @@ for i, (tab, queue) in enumerate(zip(queue_tabs, base.queues)):
                 ov = q.get("overflow") or {"to": partners[0], "after_wait_s": 30.0}
                 ov["to"] = lever(mid.selectbox, "partner group", f"{k}.ov.to", ov["to"],
                                  options=partners)
-                ov["after_wait_s"] = lever(right.number_input, "after waiting (s; empty = rule off)",
-                                           f"{k}.ov.wait", ov.get("after_wait_s"), min_value=0.0, step=5.0, format="%.0f")
+                rules = {"a caller waited": "after_wait_s", "many callers wait": "queue_length_above"}
+                chosen = lever(right.multiselect, "overflow when", f"{k}.ov.rules",
+                               [r for r, f in rules.items() if ov.get(f) is not None],
+                               options=list(rules))
+                wait_col, length_col, _ = st.columns(3)
+                ov["after_wait_s"] = lever(
+                    wait_col.number_input, "after waiting in-house (s)", f"{k}.ov.wait",
+                    float(30.0 if ov.get("after_wait_s") is None else ov["after_wait_s"]), min_value=0.0, step=5.0, format="%.0f"
+                ) if "a caller waited" in chosen else None
                 ov["queue_length_above"] = lever(
-                    right.number_input, "or on arrival, when more than this many wait (empty = off)",
-                    f"{k}.ov.len", ov.get("queue_length_above"), min_value=0, step=1)
+                    length_col.number_input, "when more callers than this wait", f"{k}.ov.len",
+                    int(10 if ov.get("queue_length_above") is None else ov["queue_length_above"]), min_value=0, step=1
+                ) if "many callers wait" in chosen else None
                 q["overflow"] = ov
             else:
                 q["overflow"] = None
