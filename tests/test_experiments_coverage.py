@@ -15,7 +15,6 @@ either side (87..100). benchmarks/bench_experiments.py --coverage runs 1,000 exp
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from scipy import stats
 
 from sim.experiments import replicate
