@@ -116,14 +116,21 @@ def run(args: argparse.Namespace) -> int:
             bar.total = total
             bar.update(done - bar.n)
 
-        with open_executor(args.workers, args.scheduler, args.dask_local) as executor:
-            options |= dict(executor=executor, progress=progress)
-            if args.experiment == "replicate":
-                result = replicate(scenarios[0], args.reps, **options)
-            elif args.experiment == "compare":
-                result = compare(*scenarios, args.reps, **options)
-            else:
-                result = sweep(scenarios[0], grid, args.reps, **options)
+        try:
+            with open_executor(args.workers, args.scheduler, args.dask_local) as executor:
+                options |= dict(executor=executor, progress=progress)
+                if args.experiment == "replicate":
+                    result = replicate(scenarios[0], args.reps, **options)
+                elif args.experiment == "compare":
+                    result = compare(*scenarios, args.reps, **options)
+                else:
+                    result = sweep(scenarios[0], grid, args.reps, **options)
+        except KeyboardInterrupt:
+            if args.out is None:
+                raise
+            print(f"interrupted: finished replications are kept in {args.out}; run the same "
+                  "command again to run only the missing ones", file=sys.stderr)
+            return 130
     if args.out is not None:
         _write_results(args.out, result)
     {"replicate": _print_replicate, "compare": _print_compare,

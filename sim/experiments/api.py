@@ -15,7 +15,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sim.errors import InputError
@@ -106,7 +106,9 @@ def compare(a, b, reps: int, *, kpis=None, settings=None, executor: Executor | N
                          "kpis": kpis, "settings": repr(settings)})
     outcome = _run_groups({"a": a, "b": b}, reps, kpis, settings, executor, seed, progress, store)
     tables = {g: _table(r for k, r in outcome.rows.items() if k.startswith(f"{g}/")) for g in "ab"}
-    a_table, b_table = (tables[g].set_index(["rep", "seed"]) for g in "ab")
+    columns = list(dict.fromkeys([*tables["a"].columns, *tables["b"].columns]))
+    a_table, b_table = (_fill_labels(tables[g].reindex(columns=columns)).set_index(["rep", "seed"])
+                        for g in "ab")
     common = a_table.index.intersection(b_table.index)
     a_table, b_table = a_table.loc[common], b_table.loc[common]
     summary = paired_summary(a_table.reset_index(drop=True), b_table.reset_index(drop=True), confidence)
@@ -197,8 +199,7 @@ def _executor(executor: Executor | None, tasks: int):
     import os
 
     if executor is not None:
-        with nullcontext(executor) as ex:
-            yield ex
+        yield executor
         return
     with local_pool(max(1, min(tasks, os.cpu_count() or 1))) as pool:
         yield pool

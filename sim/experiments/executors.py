@@ -24,7 +24,7 @@ PRELOAD = ["sim.engine", "sim.kpis", "sim.experiments.worker"]
 
 
 def local_pool(workers: int | None = None) -> ProcessPoolExecutor:
-    workers = os.cpu_count() or 1 if workers is None else _whole("workers", workers)
+    workers = (os.cpu_count() or 1) if workers is None else _whole("workers", workers)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":

@@ -9,6 +9,8 @@ at once and a rerun loads it instead of running it again.
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
@@ -72,17 +74,11 @@ def run_tasks(tasks: list[Task], executor: Executor | None = None,
     if not todo:
         return outcome
     if executor is None:
-        with local_pool(min(len(todo), local_pool_size())) as pool:
+        with local_pool(max(1, min(len(todo), os.cpu_count() or 1))) as pool:
             _run(todo, pool, progress, store, outcome, done, total)
     else:
         _run(todo, executor, progress, store, outcome, done, total)
     return outcome
-
-
-def local_pool_size() -> int:
-    import os
-
-    return os.cpu_count() or 1
 
 
 def _run(todo: list[Task], executor: Executor, progress, store, outcome: Outcome,
