@@ -27,7 +27,7 @@ def axis_title(kpi_id: str, currency: str = "EUR") -> str:
 
 
 def _y(kpi_id: str, currency: str = "EUR") -> alt.Y:
-    fmt = ".0%" if SPECS[kpi_id].unit == "share" else ",.0f"
+    fmt = ".0%" if SPECS[kpi_id].unit == "share" else ",.2~f"  # 0.5 and 12, never 0 twice
     return alt.Y("value:Q", title=axis_title(kpi_id, currency), axis=alt.Axis(format=fmt))
 
 
@@ -53,10 +53,12 @@ def intraday(frame: pd.DataFrame, kpi_id: str, target: float | None = None,
              currency: str = "EUR") -> alt.LayerChart | alt.Chart:
     """Lines of `kpi_id` per interval, one per `series`; frame columns time, series, value."""
     series = list(dict.fromkeys(frame["series"]))
+    frame = frame.assign(day=pd.to_datetime(frame["time"]).dt.strftime("%Y-%m-%d"))
     lines = alt.Chart(frame).mark_line(point=len(frame) < 60).encode(
         x=time_axis(frame, time_title),
         y=_y(kpi_id, currency),
         color=_colour(series, colours),
+        detail="day:N",  # one line per day: no line across the closed night
         tooltip=[alt.Tooltip("time:T", title="interval", format="%a %H:%M"), "series:N",
                  alt.Tooltip("value:Q", title=axis_title(kpi_id, currency),
                              format=".1%" if SPECS[kpi_id].unit == "share" else ",.1f")],
@@ -93,20 +95,26 @@ def staffing_chart(frame: pd.DataFrame, time_title: str = "interval start") -> a
 
 def frontier(frame: pd.DataFrame, x: str, y: str, label: str, target: float | None,
              currency: str = "EUR") -> alt.LayerChart:
-    """Cost (x) against service level (y), one point per configuration, labelled; the
-    configurations that meet the target are filled."""
+    """Cost (x) against service level (y), one point per configuration, labelled, with the
+    95 % interval of the service level (columns sl_low, sl_high) as a vertical bar."""
     points = alt.Chart(frame).mark_line(point=alt.OverlayMarkDef(size=80, filled=True),
                                         color=IN_HOUSE).encode(
         x=alt.X(f"{x}:Q", title=axis_title("total_cost", currency), scale=alt.Scale(zero=False),
                 axis=alt.Axis(format=",.0f")),
-        y=alt.Y(f"{y}:Q", title=axis_title(y), axis=alt.Axis(format=".0%")),
+        y=alt.Y(f"{y}:Q", title=axis_title(y), axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1], clamp=True)),
         order=f"{x}:Q",
         tooltip=[f"{label}:N", alt.Tooltip(f"{x}:Q", format=",.0f", title=axis_title("total_cost", currency)),
                  alt.Tooltip(f"{y}:Q", format=".1%", title=axis_title(y))],
     )
     text = alt.Chart(frame).mark_text(dy=-12, fontSize=11).encode(x=f"{x}:Q", y=f"{y}:Q",
                                                                   text=f"{label}:N")
-    return _with_target(alt.layer(points, text), target, y).properties(height=360)
+    layers = [points, text]
+    if {"sl_low", "sl_high"} <= set(frame.columns):  # the 95 % interval of each mean
+        layers.insert(0, alt.Chart(frame).mark_rule(color=IN_HOUSE, opacity=0.5, size=2).encode(
+            x=f"{x}:Q", y=alt.Y("sl_low:Q", scale=alt.Scale(domain=[0, 1], clamp=True)),
+            y2="sl_high:Q"))
+    return _with_target(alt.layer(*layers), target, y).properties(height=360)
 
 
 def shares(frame: pd.DataFrame, x: str, x_title: str, y_title: str) -> alt.Chart:
@@ -121,12 +129,14 @@ def shares(frame: pd.DataFrame, x: str, x_title: str, y_title: str) -> alt.Chart
 
 def kpi_lines(frame: pd.DataFrame, x: str, x_title: str, kpi_ids: list[str]) -> alt.Chart:
     """Several share KPIs (FCR, recontacts, CSAT...) against one lever: columns x, kpi, value."""
-    names = [SPECS[k].name for k in kpi_ids]
-    data = frame.assign(series=frame["kpi"].map(lambda k: SPECS[k].name))
+    short = {"fcr": "FCR", "recontact_rate": "recontacts", "csat": "CSAT (satisfied)"}
+    names = [short.get(k, SPECS[k].name) for k in kpi_ids]
+    data = frame.assign(series=frame["kpi"].map(lambda k: short.get(k, SPECS[k].name)))
     return alt.Chart(data).mark_line(point=True).encode(
         x=alt.X(f"{x}:Q", title=x_title),
-        y=alt.Y("value:Q", title="share of contacts or customers (%)", axis=alt.Axis(format=".0%")),
-        color=_colour(names, legend=alt.Legend(orient="bottom", columns=2, labelLimit=0)),
+        y=alt.Y("value:Q", title="share (%)", axis=alt.Axis(format=".0%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=_colour(names, legend=alt.Legend(orient="top", columns=3, labelLimit=0)),
         tooltip=[f"{x}:Q", "series:N", alt.Tooltip("value:Q", format=".1%")],
     ).properties(height=300)
 

@@ -119,7 +119,8 @@ def metric_card(kpi_id: str, value, before=None, currency: str = "EUR", label: s
     """One KPI card: the value in its unit, the change from `before` (green when it goes
     the good way; "no change" when equal), the definition and the band on hover."""
     spec = SPECS[kpi_id]
-    label = label or (f"{spec.name} (contacts)" if spec.unit == "contacts" else spec.name)
+    label = label or (f"{spec.name} (contacts)" if spec.unit == "contacts" and "(" not in spec.name
+                      else spec.name)
     shown = f"{value:,.0f}" if spec.unit == "contacts" else format_value(kpi_id, value, currency)
     delta, arrow = None, "auto"
     if before is not None and not _nan(before):
