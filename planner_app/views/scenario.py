@@ -143,7 +143,8 @@ with queue_tabs[-1]:
     to_target = lever(st.radio, "Staffing", "lever.staff.mode", "as planned",
                       options=["as planned", "staff to target (Erlang C)", "staff to target (Erlang A)"],
                       horizontal=True, help="Staff to target replaces each queue's specialist "
-                      "teams' plan by the Erlang requirement for the sidebar's targets.")
+                      "teams' plan by the Erlang requirement for the sidebar's targets "
+                      "(queues fed only by transfers keep their plan).")
     scales = []  # (factor, agents added) per group, applied after staff to target
     for i, group in enumerate(base.agent_groups):
         g = data["agent_groups"][i]
@@ -169,8 +170,11 @@ def _edited():
         tables = runs.erlang_requirements(runs.key(scenario), Targets(
             t.service_level, t.threshold_s, max_occupancy=t.max_occupancy), method, 0.0, 8.0)
         served_first = {g.serves[0] for g in scenario.agent_groups if g.serves and not g.is_partner}
-        scenario = staff_to_requirement(scenario, {q: r.intervals["agents"].to_numpy()
-                                                   for q, r in tables.items() if q in served_first})
+        # A queue with no forecast of its own (fed only by transfers) keeps its plan: the
+        # formulas see no calls there and would staff it at 0.
+        scenario = staff_to_requirement(scenario, {
+            q: r.intervals["agents"].to_numpy() for q, r in tables.items()
+            if q in served_first and r.totals.loc[q, "calls"] > 0})
     out = scenario.model_dump(mode="json")
     for g, (factor, added) in zip(out["agent_groups"], scales):
         edits.scale_staffing(g, factor, added)
