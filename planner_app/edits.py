@@ -45,3 +45,30 @@ def scale_staffing(group: dict, factor: float, add_agents: int) -> None:
         group["staffing"] = [changed(n) for n in group["staffing"]]
     elif group.get("staffing") is not None:
         group["staffing"] = changed(group["staffing"])
+
+
+def staffing_table(scenario) -> "pd.DataFrame":
+    """One day's agents on duty per interval (rows, clock labels) for each group given by
+    `staffing` for one day or as one number (columns); groups with shifts or a different
+    plan per day are left out (their shifts or days are edited in the file)."""
+    import pandas as pd
+
+    horizon = scenario.horizon
+    starts = horizon.interval_starts_s()[0]
+    labels = [f"{int(s // 3600):02d}:{int(s % 3600 // 60):02d}" for s in starts]
+    columns = {}
+    for group in scenario.agent_groups:
+        staffing = group.staffing
+        if isinstance(staffing, int) or (isinstance(staffing, list)
+                                         and len(staffing) == horizon.intervals_per_day):
+            columns[group.name] = scenario.staffing(group)[0]
+    return pd.DataFrame(columns, index=pd.Index(labels, name="interval start"))
+
+
+def set_staffing(data: dict, table) -> None:
+    """Write an edited `staffing_table` back into the scenario data, column by column
+    (a blank cell counts as 0 agents; negative counts are left for validation to refuse)."""
+    names = [g["name"] for g in data["agent_groups"]]
+    for column in table.columns:
+        values = table[column].fillna(0)
+        data["agent_groups"][names.index(column)]["staffing"] = [int(v) for v in values]

@@ -178,3 +178,21 @@ def test_a_bad_lever_combination_is_one_message_and_the_last_valid_scenario_stay
     assert_clean(at)
     assert "set after_wait_s, queue_length_above or share" in at.error[0].value
     assert at.session_state["scenario"] == valid
+
+
+def test_staffing_table_round_trips_into_the_scenario():
+    from planner_app import edits
+    from sim.scenario import parse_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "default.toml")
+    table = edits.staffing_table(scenario)
+    assert list(table.columns) == ["billing team", "moves team", "flex"]
+    assert table.index[0] == "08:00" and len(table) == 24
+    table.loc["08:00", "billing team"] = 5
+    data = scenario.model_dump(mode="json")
+    edits.set_staffing(data, table)
+    edited = parse_scenario(data)
+    assert edited.agent_groups[0].staffing[0] == 5
+    assert edited.agent_groups[0].staffing[1:] == scenario.agent_groups[0].staffing[1:]
+    shifts = load_scenario(ROOT / "scenarios" / "omnichannel.toml")
+    assert edits.staffing_table(shifts).empty  # groups on shifts are edited in the file

@@ -145,6 +145,19 @@ with queue_tabs[-1]:
                       horizontal=True, help="Staff to target replaces each queue's specialist "
                       "teams' plan by the Erlang requirement for the sidebar's targets "
                       "(queues fed only by transfers keep their plan).")
+    plan = edits.staffing_table(base)
+    if not plan.empty:
+        with st.expander("Agents on duty per interval (edit the cells)"):
+            shown = state.remembered("lever.staff.table", plan)
+            edited = st.data_editor(shown, key="lever.staff.table", width="stretch",
+                                    column_config={name: st.column_config.NumberColumn(
+                                        f"{name} (agents)", min_value=0, step=1, format="%d")
+                                        for name in plan.columns})
+            state.keep("lever.staff.table", edited)
+            if not edited.equals(plan):
+                edits.set_staffing(data, edited)
+            st.caption("One day, repeated every day; groups on shifts or with a plan per day "
+                       "are edited in the file. The scale and agents added below apply on top.")
     scales = []  # (factor, agents added) per group, applied after staff to target
     for i, group in enumerate(base.agent_groups):
         g = data["agent_groups"][i]
