@@ -81,9 +81,10 @@ def staff_by_simulation(scenario, targets, *, reps: int = 10, confidence: float 
     table = _table(scenario, sized, forecast, erlang_c, erlang_a, plan, final, start, targets)
     notes = [f"targets: {targets.describe()}; met at the one-sided {confidence:.0%} bound of "
              f"{reps} replications (ratio estimates over replications)"]
-    shared = [g.name for g in scenario.agent_groups if len(g.serves) > 1]
-    if shared:
-        notes.append("kept as in the scenario (not sized): " + ", ".join(shared))
+    sized_groups = {group for _, group in sized}
+    kept = [g.name for k, g in enumerate(scenario.agent_groups) if k not in sized_groups]
+    if kept:
+        notes.append("groups kept as in the scenario (not sized): " + ", ".join(kept))
     return SimulationStaffing(table, search.scenario_for(plan), _METHOD, notes)
 
 
