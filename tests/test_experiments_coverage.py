@@ -13,11 +13,9 @@ are right, and the test accepts what that law gives with probability above 0.001
 either side (87..100). benchmarks/bench_experiments.py --coverage runs 1,000 experiments.
 """
 
-from concurrent.futures import ThreadPoolExecutor
-
 from scipy import stats
 
-from sim.experiments import replicate
+from sim.experiments import local_pool, replicate
 from sim.experiments.stats import t_summary
 from sim.kpis import KpiSettings
 from sim.scenario import parse_scenario
@@ -41,7 +39,7 @@ def mmnm_day():
 def test_intervals_cover_erlang_a_at_the_nominal_rate():
     exact = measures(CALLS_PER_HOUR, AHT_S, AGENTS, T_S, PATIENCE_S)
     settings = KpiSettings(sl_threshold_s=T_S, sl_variant="answered_within_t_over_offered")
-    with ThreadPoolExecutor(2) as ex:
+    with local_pool(2) as ex:
         runs = replicate(mmnm_day(), EXPERIMENTS * REPS, kpis=["service_level", "abandon_rate"],
                          settings=settings, executor=ex, seed=12).table
     truth = {"service_level": float(exact.service_level), "abandon_rate": float(exact.p_abandon)}

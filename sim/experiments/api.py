@@ -15,14 +15,13 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sim.errors import InputError
-from sim.experiments.executors import local_pool
-from sim.experiments.runner import Failure, Outcome, Progress, Task, rep_key, run_tasks
+from sim.experiments.runner import (Failure, Outcome, Progress, Task, executor_or_pool, rep_key,
+                                   run_tasks)
 from sim.experiments.seeds import seeds_for
-from sim.experiments.stats import check_confidence, method, paired_summary, t_summary
+from sim.experiments.stats import check_confidence, check_reps, method, paired_summary, t_summary
 from sim.experiments.store import PartStore, fingerprint
 from sim.experiments.worker import check_kpis, run_kpis
 
@@ -69,7 +68,7 @@ def replicate(scenario, reps: int, *, kpis=None, settings=None, executor: Execut
     where each replication is kept as it completes (an interrupted run resumes there).
     """
     kpis, confidence = check_kpis(kpis), check_confidence(confidence)
-    _check_reps(reps, 2)
+    check_reps(reps, 2)
     targets = _half_width_targets(target_half_width, kpis)
     cap = reps if targets is None else _check_cap(max_reps, reps)
     store = _store(out, {"kind": "replicate", "scenario": _dump(scenario), "seed": seed,
@@ -77,7 +76,7 @@ def replicate(scenario, reps: int, *, kpis=None, settings=None, executor: Execut
     rows: dict[str, dict] = {}
     failures: list[Failure] = []
     planned = reps
-    with _executor(executor, cap) as ex:
+    with executor_or_pool(executor, cap) as ex:
         while True:
             start = len(rows) + len(failures)
             tasks = [Task(rep_key("run", i), i, s, run_kpis, (scenario, s, settings, kpis))
@@ -89,7 +88,7 @@ def replicate(scenario, reps: int, *, kpis=None, settings=None, executor: Execut
             summary = t_summary(table.drop(columns=["rep", "seed"]), confidence)
             if targets is None:
                 return ReplicationResult(table, summary, method(confidence), confidence, failures)
-            met, needed = _stopping(summary, targets, confidence)
+            met, needed = _stopping(summary, targets)
             if met or planned >= cap:
                 return ReplicationResult(table, summary, method(confidence), confidence, failures, met)
             planned = min(cap, max(needed, planned + 1))
@@ -101,7 +100,7 @@ def compare(a, b, reps: int, *, kpis=None, settings=None, executor: Executor | N
     """Scenario `b` against `a` on common random numbers: replication i of both runs with
     the same seed; the interval is on the paired differences b − a."""
     kpis, confidence = check_kpis(kpis), check_confidence(confidence)
-    _check_reps(reps, 2)
+    check_reps(reps, 2)
     store = _store(out, {"kind": "compare", "a": _dump(a), "b": _dump(b), "seed": seed,
                          "kpis": kpis, "settings": repr(settings)})
     outcome = _run_groups({"a": a, "b": b}, reps, kpis, settings, executor, seed, progress, store)
@@ -127,7 +126,7 @@ def sweep(scenario, grid: Mapping[str, Sequence], reps: int, *, kpis=None, setti
     from sim.scenario import with_field
 
     kpis, confidence = check_kpis(kpis), check_confidence(confidence)
-    _check_reps(reps, 2)
+    check_reps(reps, 2)
     if not grid:
         raise InputError("grid: empty; give at least one field path and its values")
     for path, values in grid.items():
@@ -186,23 +185,11 @@ def _run_groups(scenarios: dict, reps: int, kpis, settings, executor, seed, prog
     seeds = seeds_for(seed, reps)
     tasks = [Task(rep_key(group, i), i, s, run_kpis, (scenario, s, settings, kpis))
              for group, scenario in scenarios.items() for i, s in enumerate(seeds)]
-    with _executor(executor, len(tasks)) as ex:
+    with executor_or_pool(executor, len(tasks)) as ex:
         outcome = run_tasks(tasks, ex, progress, store)
     if not outcome.rows:
         raise InputError(f"experiment: every replication failed; first: {outcome.failures[0]}")
     return outcome
-
-
-@contextmanager
-def _executor(executor: Executor | None, tasks: int):
-    """The caller's executor, or a local pool for the whole experiment (all its batches)."""
-    import os
-
-    if executor is not None:
-        yield executor
-        return
-    with local_pool(max(1, min(tasks, os.cpu_count() or 1))) as pool:
-        yield pool
 
 
 def _table(rows):
@@ -228,7 +215,7 @@ def _fill_labels(table):
     return table
 
 
-def _stopping(summary, targets: dict[str, float], confidence: float) -> tuple[bool, int]:
+def _stopping(summary, targets: dict[str, float]) -> tuple[bool, int]:
     """Whether every target half-width is reached, and the replications it should take
     (n · (half-width / target)², the t quantile held at its current value)."""
     needed, met = 0, True
@@ -261,12 +248,6 @@ def _half_width_targets(target, kpis) -> dict[str, float] | None:
     return targets
 
 
-def _check_reps(reps, minimum: int) -> None:
-    if isinstance(reps, bool) or not isinstance(reps, int) or reps < minimum:
-        raise InputError(f"reps: {reps!r} is not a whole number >= {minimum} "
-                         "(an interval needs at least two replications)")
-
-
 def _check_cap(max_reps, reps: int) -> int:
     if max_reps is None:
         return 10 * reps
@@ -276,6 +257,7 @@ def _check_cap(max_reps, reps: int) -> int:
 
 
 def _store(out, manifest: dict) -> PartStore | None:
+    seeds_for(manifest["seed"], 0)  # a bad seed is refused before the directory is made
     return None if out is None else PartStore(out, manifest)
 
 

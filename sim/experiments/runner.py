@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sim.experiments.executors import local_pool
@@ -47,6 +48,17 @@ class Outcome:
     failures: list[Failure] = field(default_factory=list)
 
 
+@contextmanager
+def executor_or_pool(executor: Executor | None, tasks: int) -> Iterator[Executor]:
+    """The caller's executor, or a local pool (at most one worker per task, all cores) kept
+    for a whole experiment, all its batches."""
+    if executor is not None:
+        yield executor
+        return
+    with local_pool(max(1, min(tasks, os.cpu_count() or 1))) as pool:
+        yield pool
+
+
 def rep_key(group: str, rep: int) -> str:
     return f"{group}/rep-{rep:05d}"
 
@@ -73,11 +85,8 @@ def run_tasks(tasks: list[Task], executor: Executor | None = None,
         progress(done, total)
     if not todo:
         return outcome
-    if executor is None:
-        with local_pool(max(1, min(len(todo), os.cpu_count() or 1))) as pool:
-            _run(todo, pool, progress, store, outcome, done, total)
-    else:
-        _run(todo, executor, progress, store, outcome, done, total)
+    with executor_or_pool(executor, len(todo)) as ex:
+        _run(todo, ex, progress, store, outcome, done, total)
     return outcome
 
 

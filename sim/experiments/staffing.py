@@ -36,9 +36,9 @@ import numpy as np
 
 from sim.errors import InputError
 from sim.experiments.interval_measures import COUNTS, interval_counts, ratio_estimate
-from sim.experiments.runner import Task, rep_key, run_tasks
+from sim.experiments.runner import Task, executor_or_pool, rep_key, run_tasks
 from sim.experiments.seeds import seeds_for
-from sim.experiments.stats import check_confidence
+from sim.experiments.stats import check_confidence, check_reps
 
 MAX_STEPS = 200  # agents searched above the start before a target is called unreachable
 
@@ -57,17 +57,15 @@ def staff_by_simulation(scenario, targets, *, reps: int = 10, confidence: float 
                         seed: int = 0, executor: Executor | None = None,
                         progress: Callable[[int, int], None] | None = None) -> SimulationStaffing:
     """Simulation-based requirement per interval and sized queue; see the module docstring."""
-    from sim.experiments.api import _check_reps, _executor
-
     confidence = check_confidence(confidence)
-    _check_reps(reps, 2)
+    check_reps(reps, 2)
     if targets.max_occupancy is not None:
         raise InputError("max_occupancy: simulation staffing targets service level, ASA and "
                          "abandonment; leave the occupancy cap to --method erlang")
     sized = _sized_groups(scenario)
     erlang_c, erlang_a, forecast = _erlang(scenario, targets, sized)
     search = _Search(scenario, sized, targets, seeds_for(seed, reps), confidence, progress)
-    with _executor(executor, reps * 2) as search.executor:
+    with executor_or_pool(executor, reps * 2) as search.executor:
         plan = erlang_a.copy()
         per_day = scenario.horizon.intervals_per_day
         for i in range(plan.shape[1]):
@@ -81,9 +79,10 @@ def staff_by_simulation(scenario, targets, *, reps: int = 10, confidence: float 
     table = _table(scenario, sized, forecast, erlang_c, erlang_a, plan, final, start, targets)
     notes = [f"targets: {targets.describe()}; met at the one-sided {confidence:.0%} bound of "
              f"{reps} replications (ratio estimates over replications)"]
-    shared = [g.name for g in scenario.agent_groups if len(g.serves) > 1]
-    if shared:
-        notes.append("kept as in the scenario (not sized): " + ", ".join(shared))
+    sized_groups = {group for _, group in sized}
+    kept = [g.name for k, g in enumerate(scenario.agent_groups) if k not in sized_groups]
+    if kept:
+        notes.append("groups kept as in the scenario (not sized): " + ", ".join(kept))
     return SimulationStaffing(table, search.scenario_for(plan), _METHOD, notes)
 
 

@@ -23,6 +23,12 @@ def check_confidence(confidence: float) -> float:
     return float(confidence)
 
 
+def check_reps(reps, minimum: int = 2) -> None:
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < minimum:
+        raise InputError(f"reps: {reps!r} is not a whole number >= {minimum} "
+                         "(an interval needs at least two replications)")
+
+
 def method(confidence: float, what: str = "replication means") -> str:
     return (f"{confidence:.0%} Student t-interval on {what} (independent replications, "
             "n - 1 degrees of freedom)")
