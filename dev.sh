@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One entry point for a fresh machine: creates .venv and installs the pinned versions of
 # requirements.lock (then the project itself, editable) when the lock or pyproject changes.
-#   ./dev.sh app [options]               simulate the default scenario and print its summary
+#   ./dev.sh app [SCENARIO] [--port N]   start the what-if planner on http://127.0.0.1:8501
 #   ./dev.sh test [pytest args]          run the whole test suite
 #   ./dev.sh lock                        refresh requirements.lock from pyproject.toml
 set -euo pipefail
@@ -41,7 +41,7 @@ case "${1:-}" in
     app)
         ensure_venv
         shift
-        exec .venv/bin/ccplan summary scenarios/default.toml "$@"
+        exec .venv/bin/ccplan app "$@"
         ;;
     test)
         ensure_venv
@@ -56,7 +56,7 @@ case "${1:-}" in
             --python-version 3.11 --upgrade -o requirements.lock
         ;;
     *)
-        echo "usage: ./dev.sh app [options] | ./dev.sh test [pytest args] | ./dev.sh lock" >&2
+        echo "usage: ./dev.sh app [SCENARIO] [--port N] | ./dev.sh test [pytest args] | ./dev.sh lock" >&2
         exit 2
         ;;
 esac

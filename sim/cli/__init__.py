@@ -15,8 +15,8 @@ import sys
 from sim.errors import InputError
 
 # Sub-modules of sim.cli, in the order `ccplan --help` lists them.
-COMMAND_MODULES = ["simulate", "erlang", "staff", "roster", "kpi", "summary", "import_data",
-                   "calibrate", "backtest"]
+COMMAND_MODULES = ["app", "simulate", "erlang", "staff", "roster", "kpi", "summary", "import_data",
+                   "calibrate", "backtest", "experiment"]
 
 
 def build_parser() -> argparse.ArgumentParser:

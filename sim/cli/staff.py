@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from sim.cli.erlang import print_measures
+from sim.cli.simulate import seed_value
 from sim.errors import InputError
 
 
@@ -48,6 +49,18 @@ def register(subparsers) -> None:
                         help="contacts one agent handles at once (chat)")
     parser.add_argument("--fte-hours-per-day", type=float, default=8.0,
                         help="paid hours of one FTE per day (forecast totals)")
+    parser.add_argument("--method", choices=("erlang", "simulation"), default="erlang",
+                        help="erlang (default): the formulas; simulation (with --scenario): the "
+                        "fewest agents whose simulated targets hold, searched from Erlang A")
+    parser.add_argument("--reps", type=int, default=10,
+                        help="replications per candidate staffing (--method simulation, default 10)")
+    parser.add_argument("--confidence", type=float, default=0.95,
+                        help="one-sided confidence that a target holds (--method simulation, "
+                        "default 0.95)")
+    parser.add_argument("--seed", type=seed_value, default=0,
+                        help="experiment seed (--method simulation, default 0)")
+    parser.add_argument("--workers", type=int,
+                        help="worker processes (--method simulation, default: all cores)")
     parser.add_argument("--json", action="store_true",
                         help="one JSON object (one interval, with --calls-per-hour)")
     parser.add_argument("--csv", action="store_true", help="interval table as CSV (forecast)")
@@ -64,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         value = getattr(args, name)
         if value is not None and not (value > 0 and value < float("inf")):
             raise InputError(f"{name.replace('_', '-')}: {value:g} is not a number > 0")
+    if args.method == "simulation" and args.scenario is None:
+        raise InputError("--method simulation: needs --scenario (the model to simulate)")
     if args.forecast is None and args.scenario is None:
         for name in ("csv", "interval_min", "date", "weekday", "total", "all_intervals"):
             if getattr(args, name):
@@ -72,6 +87,10 @@ def run(args: argparse.Namespace) -> int:
         return _single(args, targets)
     if args.json:
         raise InputError("--json: applies to one interval (--calls-per-hour); use --csv for a table")
+    if args.method == "simulation":
+        from sim.cli.staff_simulation import run_simulation
+
+        return run_simulation(args, targets)
     if args.aht_s is not None:
         raise InputError("--aht-s: applies to --calls-per-hour; a forecast or scenario gives its own AHT")
     return _table(args, targets)
