@@ -100,27 +100,31 @@ class _Search:
         self.scenario, self.sized, self.targets, self.seeds = scenario, sized, targets, seeds
         self.t = float(t.ppf(confidence, len(seeds) - 1))
         self.progress = progress
-        self.cache: dict[bytes, np.ndarray] = {}
+        self.cache: dict[tuple[bytes, int | None], np.ndarray] = {}
         self.executor = None
         self.done = 0
 
-    def scenario_for(self, plan: np.ndarray):
+    def scenario_for(self, plan: np.ndarray, days: int | None = None):
+        """The scenario staffed by `plan`, cut to its first `days` days if given."""
         from sim.scenario import with_field
 
         out = self.scenario
         for (_, group), row in zip(self.sized, plan):
             out = with_field(out, f"agent_groups[{group}].staffing", [int(v) for v in row])
-        return out
+        return out if days is None else first_days(out, days)
 
-    def measures(self, plan: np.ndarray) -> np.ndarray:
-        return self.evaluate([plan])[0]
+    def measures(self, plan: np.ndarray, days: int | None = None) -> np.ndarray:
+        return self.evaluate([plan], days)[0]
 
-    def evaluate(self, plans: list[np.ndarray]) -> list[np.ndarray]:
-        """Counts (reps, queues, intervals, COUNTS) of each plan; new ones run as one batch."""
-        new = {p.tobytes(): p for p in plans if p.tobytes() not in self.cache}
+    def evaluate(self, plans: list[np.ndarray], days: int | None = None) -> list[np.ndarray]:
+        """Counts (reps, queues, intervals, COUNTS) of each plan over the first `days` days
+        (all if None); plans not yet evaluated run as one batch."""
+        if days is not None and days >= self.scenario.horizon.days:
+            days = None
+        new = {(p.tobytes(), days): p for p in plans if (p.tobytes(), days) not in self.cache}
         tasks = []
         for j, plan in enumerate(new.values()):
-            scenario = self.scenario_for(plan)
+            scenario = self.scenario_for(plan, days)
             tasks += [Task(rep_key(f"plan-{j}", r), r, s, interval_counts,
                            (scenario, s, self.targets.threshold_s or 0.0))
                       for r, s in enumerate(self.seeds)]
@@ -135,7 +139,7 @@ class _Search:
                               key=lambda r: r["rep"])
                 self.cache[key] = np.stack([[r[self.scenario.queues[q].name] for q, _ in self.sized]
                                             for r in rows])
-        return [self.cache[p.tobytes()] for p in plans]
+        return [self.cache[(p.tobytes(), days)] for p in plans]
 
     def _progress(self, done: int, total: int) -> None:
         if self.progress:
@@ -168,8 +172,10 @@ class _Search:
             p[q, i] = v
             return p
 
+        days = i // self.scenario.horizon.intervals_per_day + 1  # later days cannot matter
+
         def met_all(values: list[int]) -> list[bool]:
-            counts = self.evaluate([with_value(v) for v in values])
+            counts = self.evaluate([with_value(v) for v in values], days)
             return [self.met(c, q, i) for c in counts]
 
         down = [v for v in (start, start - 1) if v >= 0]
@@ -198,6 +204,35 @@ class _Search:
             mid = (low + high) // 2
             low, high = (low, mid) if met_all([mid])[0] else (mid, high)
         return high
+
+
+def first_days(scenario, days: int):
+    """`scenario` cut to its first `days` days: per-day and every-day lists sliced.
+
+    Intervals of day d depend only on days up to d, so sizing them needs no later day.
+    The cut run is a replication of those days in its own right (its customers are not
+    the full run's: arrival streams are drawn for the whole horizon at once), and every
+    candidate of one search step is cut alike, so they still share their customers.
+    """
+    from sim.scenario import parse_scenario
+
+    data = scenario.model_dump(mode="json")
+    total, width = scenario.horizon.days, scenario.horizon.intervals_per_day
+
+    def cut(values, per_day_length: int):
+        if isinstance(values, list) and len(values) == per_day_length * total and total > 1:
+            return values[:per_day_length * days]
+        return values
+
+    data["horizon"]["days"] = days
+    for queue in data["queues"]:
+        arrivals = queue["arrivals"]
+        arrivals["daily_volume"] = cut(arrivals["daily_volume"], 1)
+        for key in ("profile", "interval_volumes"):
+            arrivals[key] = cut(arrivals[key], width)
+    for group in data["agent_groups"]:
+        group["staffing"] = cut(group["staffing"], width)
+    return parse_scenario(data, source=f"{scenario.name} (first {days} days)")
 
 
 def _sized_groups(scenario) -> list[tuple[int, int]]:
