@@ -7,9 +7,14 @@ One convention everywhere (summary, kpi, staff, the app): days are numbered from
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 DAY_S = 86_400
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# What time_label writes: "08:30", "day 2 08:30" or "Tue 2026-11-24 08:30".
+LABEL = re.compile(r"^(?:day (?P<day>\d+) |(?:" + "|".join(WEEKDAY_NAMES)
+                   + r") (?P<date>\d{4}-\d{2}-\d{2}) )?(?P<hour>\d{1,2}):(?P<minute>\d{2})$")
 
 
 def clock(seconds_of_day: float) -> str:

@@ -15,7 +15,7 @@ import sys
 from sim.errors import InputError
 
 # Sub-modules of sim.cli, in the order `ccplan --help` lists them.
-COMMAND_MODULES = ["simulate", "erlang", "staff", "kpi", "summary", "import_data", "experiment"]
+COMMAND_MODULES = ["simulate", "erlang", "staff", "roster", "kpi", "summary", "import_data", "experiment"]
 
 
 def build_parser() -> argparse.ArgumentParser:
