@@ -18,7 +18,9 @@ intervals before it, already sized, leave behind:
    persists); the search starts there too. A candidate meets the targets when each target holds at the
    one-sided `confidence` bound of its ratio estimate (e.g. the lower 95 % bound of the
    service level is at least the target). Search down from the start while the next
-   lower count still meets them, or gallop up (1, 2, 4, ... agents) and bisect.
+   lower count still meets them, or gallop up (1, 2, 4, ... agents) and bisect. A
+   candidate for interval i is simulated up to the end of interval i + 1 only
+   (`first_intervals`): later intervals cannot change interval i.
 3. Contacts count in the interval they arrive in, as in the KPI engine and the formulas.
 
 Sized groups: for each live (phone, chat) queue, the one group that serves only that
@@ -104,27 +106,28 @@ class _Search:
         self.executor = None
         self.done = 0
 
-    def scenario_for(self, plan: np.ndarray, days: int | None = None):
-        """The scenario staffed by `plan`, cut to its first `days` days if given."""
+    def scenario_for(self, plan: np.ndarray, keep: int | None = None):
+        """The scenario staffed by `plan`, cut to its first `keep` open intervals if given."""
         from sim.scenario import with_field
 
         out = self.scenario
         for (_, group), row in zip(self.sized, plan):
             out = with_field(out, f"agent_groups[{group}].staffing", [int(v) for v in row])
-        return out if days is None else first_days(out, days)
+        return out if keep is None else first_intervals(out, keep)
 
-    def measures(self, plan: np.ndarray, days: int | None = None) -> np.ndarray:
-        return self.evaluate([plan], days)[0]
+    def measures(self, plan: np.ndarray) -> np.ndarray:
+        return self.evaluate([plan])[0]
 
-    def evaluate(self, plans: list[np.ndarray], days: int | None = None) -> list[np.ndarray]:
-        """Counts (reps, queues, intervals, COUNTS) of each plan over the first `days` days
-        (all if None); plans not yet evaluated run as one batch."""
-        if days is not None and days >= self.scenario.horizon.days:
-            days = None
-        new = {(p.tobytes(), days): p for p in plans if (p.tobytes(), days) not in self.cache}
+    def evaluate(self, plans: list[np.ndarray], keep: int | None = None) -> list[np.ndarray]:
+        """Counts (reps, queues, intervals, COUNTS) of each plan over its first `keep` open
+        intervals (all if None); plans not yet evaluated run as one batch."""
+        horizon = self.scenario.horizon
+        if keep is not None and keep >= horizon.days * horizon.intervals_per_day:
+            keep = None
+        new = {(p.tobytes(), keep): p for p in plans if (p.tobytes(), keep) not in self.cache}
         tasks = []
         for j, plan in enumerate(new.values()):
-            scenario = self.scenario_for(plan, days)
+            scenario = self.scenario_for(plan, keep)
             tasks += [Task(rep_key(f"plan-{j}", r), r, s, interval_counts,
                            (scenario, s, self.targets.threshold_s or 0.0))
                       for r, s in enumerate(self.seeds)]
@@ -139,7 +142,7 @@ class _Search:
                               key=lambda r: r["rep"])
                 self.cache[key] = np.stack([[r[self.scenario.queues[q].name] for q, _ in self.sized]
                                             for r in rows])
-        return [self.cache[(p.tobytes(), days)] for p in plans]
+        return [self.cache[(p.tobytes(), keep)] for p in plans]
 
     def _progress(self, done: int, total: int) -> None:
         if self.progress:
@@ -172,10 +175,10 @@ class _Search:
             p[q, i] = v
             return p
 
-        days = i // self.scenario.horizon.intervals_per_day + 1  # later days cannot matter
+        keep = i + 2  # later intervals cannot matter; one more for waits across the edge
 
         def met_all(values: list[int]) -> list[bool]:
-            counts = self.evaluate([with_value(v) for v in values], days)
+            counts = self.evaluate([with_value(v) for v in values], keep)
             return [self.met(c, q, i) for c in counts]
 
         down = [v for v in (start, start - 1) if v >= 0]
@@ -204,6 +207,31 @@ class _Search:
             mid = (low + high) // 2
             low, high = (low, mid) if met_all([mid])[0] else (mid, high)
         return high
+
+
+def first_intervals(scenario, keep: int):
+    """`scenario` cut to its first `keep` open intervals (`keep` < the horizon's).
+
+    Within the first day the close time moves to the end of interval `keep` and arrivals
+    become explicit interval volumes; beyond it (or with shifts, which are whole days)
+    whole days are kept (`first_days`).
+    """
+    from sim.scenario import parse_scenario
+
+    width = scenario.horizon.intervals_per_day
+    if keep > width or any(g.shifts is not None for g in scenario.agent_groups):
+        return first_days(scenario, -(-keep // width))
+    data = scenario.model_dump(mode="json")
+    close_min = (scenario.horizon.open_s + keep * scenario.horizon.interval_s) // 60
+    data["horizon"] |= {"days": 1, "close_time": f"{int(close_min // 60):02d}:{int(close_min % 60):02d}"}
+    for queue, spec in zip(data["queues"], scenario.queues):
+        volumes = scenario.expected_arrivals(spec)[0, :keep].tolist()
+        queue["arrivals"] = {"interval_volumes": volumes,
+                             "day_to_day_cv": spec.arrivals.day_to_day_cv}
+    for group in data["agent_groups"]:
+        if isinstance(group["staffing"], list):
+            group["staffing"] = group["staffing"][:keep]
+    return parse_scenario(data, source=f"{scenario.name} (first {keep} intervals)")
 
 
 def first_days(scenario, days: int):
