@@ -9,7 +9,7 @@ from sim.errors import InputError
 from sim.experiments import local_pool
 from sim.experiments.interval_measures import COUNTS, interval_counts, ratio_estimate
 from sim.experiments.seeds import seeds_for
-from sim.experiments.staffing import staff_by_simulation
+from sim.experiments.staffing import first_days, first_intervals, staff_by_simulation
 from sim.scenario import parse_scenario, with_field
 from sim.staffing.requirements import Targets
 
@@ -134,3 +134,25 @@ def test_cli_prints_the_three_requirements_and_the_reasons(tmp_path, capsys):
     assert main(["staff", "--forecast", str(path), "--target-sl", "0.8", "--threshold-s", "20",
                  "--method", "simulation"]) == 2
     assert "--method simulation: needs --scenario" in capsys.readouterr().err
+
+
+def test_first_days_cuts_every_day_lists_and_keeps_one_day_lists():
+    data = mmnm_data()
+    data["horizon"]["days"] = 3
+    data["queues"][0]["arrivals"] = {"daily_volume": [300, 400, 500], "profile": [1, 2]}
+    data["agent_groups"][0]["staffing"] = [10, 11, 12, 13, 14, 15]
+    cut = first_days(parse_scenario(data), 2)
+    assert cut.horizon.days == 2 and cut.queues[0].arrivals.daily_volume == [300, 400]
+    assert cut.queues[0].arrivals.profile == [1, 2] and cut.agent_groups[0].staffing == [10, 11, 12, 13]
+
+
+def test_first_intervals_closes_early_with_the_same_expected_arrivals():
+    data = mmnm_data()
+    data["horizon"]["days"] = 2
+    data["queues"][0]["arrivals"] = {"daily_volume": [300, 500], "profile": [1, 3]}
+    data["agent_groups"][0]["staffing"] = [10, 11, 12, 13]
+    scenario = parse_scenario(data)
+    cut = first_intervals(scenario, 1)
+    assert (cut.horizon.days, cut.horizon.close_time) == (1, "08:30")
+    assert cut.queues[0].arrivals.interval_volumes == [75.0] and cut.agent_groups[0].staffing == [10]
+    assert first_intervals(scenario, 3).horizon.days == 2  # past the first day: whole days

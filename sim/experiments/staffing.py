@@ -18,7 +18,9 @@ intervals before it, already sized, leave behind:
    persists); the search starts there too. A candidate meets the targets when each target holds at the
    one-sided `confidence` bound of its ratio estimate (e.g. the lower 95 % bound of the
    service level is at least the target). Search down from the start while the next
-   lower count still meets them, or gallop up (1, 2, 4, ... agents) and bisect.
+   lower count still meets them, or gallop up (1, 2, 4, ... agents) and bisect. A
+   candidate for interval i is simulated up to the end of interval i + 1 only
+   (`first_intervals`): later intervals cannot change interval i.
 3. Contacts count in the interval they arrive in, as in the KPI engine and the formulas.
 
 Sized groups: for each live (phone, chat) queue, the one group that serves only that
@@ -100,27 +102,32 @@ class _Search:
         self.scenario, self.sized, self.targets, self.seeds = scenario, sized, targets, seeds
         self.t = float(t.ppf(confidence, len(seeds) - 1))
         self.progress = progress
-        self.cache: dict[bytes, np.ndarray] = {}
+        self.cache: dict[tuple[bytes, int | None], np.ndarray] = {}
         self.executor = None
         self.done = 0
 
-    def scenario_for(self, plan: np.ndarray):
+    def scenario_for(self, plan: np.ndarray, keep: int | None = None):
+        """The scenario staffed by `plan`, cut to its first `keep` open intervals if given."""
         from sim.scenario import with_field
 
         out = self.scenario
         for (_, group), row in zip(self.sized, plan):
             out = with_field(out, f"agent_groups[{group}].staffing", [int(v) for v in row])
-        return out
+        return out if keep is None else first_intervals(out, keep)
 
     def measures(self, plan: np.ndarray) -> np.ndarray:
         return self.evaluate([plan])[0]
 
-    def evaluate(self, plans: list[np.ndarray]) -> list[np.ndarray]:
-        """Counts (reps, queues, intervals, COUNTS) of each plan; new ones run as one batch."""
-        new = {p.tobytes(): p for p in plans if p.tobytes() not in self.cache}
+    def evaluate(self, plans: list[np.ndarray], keep: int | None = None) -> list[np.ndarray]:
+        """Counts (reps, queues, intervals, COUNTS) of each plan over its first `keep` open
+        intervals (all if None); plans not yet evaluated run as one batch."""
+        horizon = self.scenario.horizon
+        if keep is not None and keep >= horizon.days * horizon.intervals_per_day:
+            keep = None
+        new = {(p.tobytes(), keep): p for p in plans if (p.tobytes(), keep) not in self.cache}
         tasks = []
         for j, plan in enumerate(new.values()):
-            scenario = self.scenario_for(plan)
+            scenario = self.scenario_for(plan, keep)
             tasks += [Task(rep_key(f"plan-{j}", r), r, s, interval_counts,
                            (scenario, s, self.targets.threshold_s or 0.0))
                       for r, s in enumerate(self.seeds)]
@@ -135,7 +142,7 @@ class _Search:
                               key=lambda r: r["rep"])
                 self.cache[key] = np.stack([[r[self.scenario.queues[q].name] for q, _ in self.sized]
                                             for r in rows])
-        return [self.cache[p.tobytes()] for p in plans]
+        return [self.cache[(p.tobytes(), keep)] for p in plans]
 
     def _progress(self, done: int, total: int) -> None:
         if self.progress:
@@ -168,8 +175,10 @@ class _Search:
             p[q, i] = v
             return p
 
+        keep = i + 2  # later intervals cannot matter; one more for waits across the edge
+
         def met_all(values: list[int]) -> list[bool]:
-            counts = self.evaluate([with_value(v) for v in values])
+            counts = self.evaluate([with_value(v) for v in values], keep)
             return [self.met(c, q, i) for c in counts]
 
         down = [v for v in (start, start - 1) if v >= 0]
@@ -198,6 +207,60 @@ class _Search:
             mid = (low + high) // 2
             low, high = (low, mid) if met_all([mid])[0] else (mid, high)
         return high
+
+
+def first_intervals(scenario, keep: int):
+    """`scenario` cut to its first `keep` open intervals (`keep` < the horizon's).
+
+    Within the first day the close time moves to the end of interval `keep` and arrivals
+    become explicit interval volumes; beyond it (or with shifts, which are whole days)
+    whole days are kept (`first_days`).
+    """
+    from sim.scenario import parse_scenario
+
+    width = scenario.horizon.intervals_per_day
+    if keep > width or any(g.shifts is not None for g in scenario.agent_groups):
+        return first_days(scenario, -(-keep // width))
+    data = scenario.model_dump(mode="json")
+    close_min = (scenario.horizon.open_s + keep * scenario.horizon.interval_s) // 60
+    data["horizon"] |= {"days": 1, "close_time": f"{int(close_min // 60):02d}:{int(close_min % 60):02d}"}
+    for queue, spec in zip(data["queues"], scenario.queues):
+        volumes = scenario.expected_arrivals(spec)[0, :keep].tolist()
+        queue["arrivals"] = {"interval_volumes": volumes,
+                             "day_to_day_cv": spec.arrivals.day_to_day_cv}
+    for group in data["agent_groups"]:
+        if isinstance(group["staffing"], list):
+            group["staffing"] = group["staffing"][:keep]
+    return parse_scenario(data, source=f"{scenario.name} (first {keep} intervals)")
+
+
+def first_days(scenario, days: int):
+    """`scenario` cut to its first `days` days: per-day and every-day lists sliced.
+
+    Intervals of day d depend only on days up to d, so sizing them needs no later day.
+    The cut run is a replication of those days in its own right (its customers are not
+    the full run's: arrival streams are drawn for the whole horizon at once), and every
+    candidate of one search step is cut alike, so they still share their customers.
+    """
+    from sim.scenario import parse_scenario
+
+    data = scenario.model_dump(mode="json")
+    total, width = scenario.horizon.days, scenario.horizon.intervals_per_day
+
+    def cut(values, per_day_length: int):
+        if isinstance(values, list) and len(values) == per_day_length * total and total > 1:
+            return values[:per_day_length * days]
+        return values
+
+    data["horizon"]["days"] = days
+    for queue in data["queues"]:
+        arrivals = queue["arrivals"]
+        arrivals["daily_volume"] = cut(arrivals["daily_volume"], 1)
+        for key in ("profile", "interval_volumes"):
+            arrivals[key] = cut(arrivals[key], width)
+    for group in data["agent_groups"]:
+        group["staffing"] = cut(group["staffing"], width)
+    return parse_scenario(data, source=f"{scenario.name} (first {days} days)")
 
 
 def _sized_groups(scenario) -> list[tuple[int, int]]:
