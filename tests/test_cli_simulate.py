@@ -76,3 +76,17 @@ def test_an_unwritable_out_is_refused_before_simulating(tmp_path, capsys, monkey
     assert capsys.readouterr().err == (
         f"error: out: {tmp_path / 'afile' / 'sub'} is under {tmp_path / 'afile'}, a file, "
         "not a directory\n")
+
+
+def test_a_run_too_large_for_the_machine_is_refused_unless_allowed(tmp_path, capsys, monkeypatch):
+    from sim.engine import estimate
+
+    monkeypatch.setattr(estimate, "available_memory_bytes", lambda: 50_000)  # 50 kB "free"
+    out = tmp_path / "log"
+    assert main(["simulate", str(BANK), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: scenario ") and "contacts, about" in err
+    assert "ccplan simulate --allow-large" in err and "Traceback" not in err
+    assert not out.exists()
+    assert main(["simulate", str(BANK), "--out", str(out), "--quiet", "--allow-large"]) == 0
+    assert (out / "contacts.parquet").exists()

@@ -99,7 +99,7 @@ def test_crn_note_names_follow_up_decisions(minimal_scenario_data):
     data = dict(minimal_scenario_data)
     data["queues"] = [{**data["queues"][0], "redial": {"share": 0.5}}]
     scenario = parse_scenario(data)
-    assert "drawn in event order" in api.crn_note(scenario, scenario)
+    assert "belong to the customer and the attempt" in api.crn_note(scenario, scenario)
 
 
 def test_sweep_is_one_row_per_point_and_replication(tiny, threads):

@@ -30,6 +30,9 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", help="scenario TOML file")
     parser.add_argument("--seed", type=seed_value, help="random seed (default: the scenario's seed)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--allow-large", action="store_true",
+                        help="run even when the estimated memory exceeds what this machine has "
+                        "available (refused by default, with the estimate)")
 
 
 def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
@@ -41,7 +44,8 @@ def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
 
     scenario = load_scenario(args.scenario)
     with tqdm(total=100, unit="%", desc="simulating", disable=args.quiet or None, leave=False) as bar:
-        log = simulate(scenario, seed=args.seed, progress=lambda f: bar.update(round(100 * f) - bar.n))
+        log = simulate(scenario, seed=args.seed, allow_large=args.allow_large,
+                       progress=lambda f: bar.update(round(100 * f) - bar.n))
     return scenario, log
 
 

@@ -53,7 +53,7 @@ def check_fits(scenario: Scenario) -> None:
         f"scenario {scenario.name!r}: about {expected_contacts(scenario):,.0f} contacts, "
         f"about {readable_bytes(needed)} of memory: more than this machine has available "
         f"({readable_bytes(available)}); shorten the horizon or lower the volume, or allow "
-        f"a large run explicitly (simulate(..., allow_large=True))"
+        f"a large run explicitly (ccplan simulate --allow-large, or simulate(..., allow_large=True))"
     )
 
 

@@ -169,7 +169,8 @@ def crn_note(a, b) -> str:
     if not (_has_follow_ups(a) or _has_follow_ups(b)):
         return shared + "; these scenarios have no follow-up contacts, so that is every draw"
     return (shared + "; follow-up decisions (resolution, transfer, redial, recontact, callback) "
-            "are drawn in event order, so they stay common only until the two runs diverge")
+            "and follow-up needs belong to the customer and the attempt, so a customer served "
+            "in both runs meets the same outcome; only what the scenarios change differs")
 
 
 def _has_follow_ups(scenario) -> bool:
