@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -175,3 +176,21 @@ def test_progress_bar_on_a_terminal_unless_quiet(log_dir):
     shown = _stderr_on_a_terminal(["kpi", log_dir, "--by", "interval"])
     assert "reading:   0%|" in shown and "scoring:" in shown
     assert "reading" not in _stderr_on_a_terminal(["kpi", log_dir, "--quiet"])
+
+
+def test_text_output_reads_as_people_write_figures(tmp_path, capsys):
+    """Plain digits (23,742 EUR, not 2.374e+04), intervals by weekday, date and clock time,
+    and closed intervals left out unless asked for (issue 11 §5)."""
+    out = tmp_path / "day"
+    assert main(["simulate", "scenarios/default.toml", "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["kpi", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "e+0" not in text and re.search(r"total_cost +\d{2},\d{3} EUR", text)
+    assert main(["kpi", str(out), "--by", "interval", "--quiet"]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert rows[0].startswith("Mon 2026-11-23 08:00") and "e+0" not in "".join(rows)
+    assert not any(r.startswith("Mon 2026-11-23 07:30") for r in rows)  # before the open
+    assert main(["kpi", str(out), "--by", "interval", "--quiet", "--all-intervals"]) == 0
+    every = capsys.readouterr().out.splitlines()[2:]
+    assert every[0].startswith("Mon 2026-11-23 00:00") and len(every) == 48

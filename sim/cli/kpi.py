@@ -48,6 +48,9 @@ def register(subparsers) -> None:
                         help="a contact within D days of an issue's first one is a recontact "
                         "(default 7)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--all-intervals", action="store_true",
+                        help="with --by and text output: also list intervals and days where "
+                        "nothing happened (closed); JSON and CSV always list every group")
     parser.set_defaults(func=run)
 
 
@@ -89,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
         if args.by:
             keys = [key.strip() for key in args.by.split(",")]
-            body = format_frame(score_by(log, keys, settings, progress=progress), args)
+            body = format_frame(score_by(log, keys, settings, progress=progress), args, log.meta)
         else:
             body = format_report(score(log, settings, progress=progress), args)
     sys.stdout.write(body)
@@ -119,7 +122,7 @@ def log_notes(log_dir: str, log, settings: KpiSettings) -> list[str]:
     return notes
 
 
-def format_frame(frame, args: argparse.Namespace) -> str:
+def format_frame(frame, args: argparse.Namespace, meta=None) -> str:
     import pandas as pd
 
     if args.csv:
@@ -128,10 +131,33 @@ def format_frame(frame, args: argparse.Namespace) -> str:
         records = json.loads(frame.reset_index().to_json(orient="records"))
         body = {"rows": records, "unavailable": frame.attrs["unavailable"]}
         return json.dumps(body, indent=1) + "\n"
+    if not args.all_intervals:  # closed: nothing arrived, waited or was staffed
+        frame = frame[(frame.fillna(0) != 0).any(axis=1)]
+    if meta is not None:
+        frame = frame.set_axis(_labelled(frame.index, meta), axis=0)
     few_groups = len(frame) <= 12  # then KPIs as rows reads better than 40 columns
     with pd.option_context("display.max_columns", None, "display.width", 200):
         shown = frame.T if few_groups else frame
-        return shown.to_string(float_format=lambda v: f"{v:.4g}") + "\n"
+        return shown.to_string(float_format=_plain) + "\n"
+
+
+def _labelled(index, meta):
+    """Time keys as people read them: 'Mon 2026-11-23 08:30', 'day 2', '08:30'."""
+    import pandas as pd
+
+    from sim.timefmt import clock, day_label, time_label
+
+    interval_s = float(meta.interval_s)
+    label = {
+        "interval": lambda i: time_label(i * interval_s, meta.start_date),
+        "day": lambda d: day_label(int(d), meta.start_date),
+        "interval_of_day": lambda i: clock(i * interval_s),
+    }
+    if isinstance(index, pd.MultiIndex):
+        levels = [index.get_level_values(n).map(label[n]) if n in label
+                  else index.get_level_values(n) for n in index.names]
+        return pd.MultiIndex.from_arrays(levels, names=index.names)
+    return index.map(label[index.name]) if index.name in label else index
 
 
 def format_report(report, args: argparse.Namespace) -> str:
@@ -173,7 +199,19 @@ def _show(value, unit: str) -> str:
         return f"{100 * value:.1f} %"
     if unit == "s":
         return f"{value:,.1f} s"
-    return f"{value:,.4g}" if unit.startswith("score") else f"{value:,.4g} {unit}"
+    if unit.startswith("score"):
+        return _plain(value)
+    return f"{_plain(value)} {unit}"
+
+
+def _plain(value: float) -> str:
+    """Plain digits, never scientific notation: 23,740 / 4.167 / 0.003721."""
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 0.01 or value == 0:
+        return f"{value:,.4g}" if magnitude >= 1 else f"{value:.4f}".rstrip("0").rstrip(".")
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _jsonable(value):

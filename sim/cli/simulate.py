@@ -57,9 +57,9 @@ def run(args: argparse.Namespace) -> int:
     out = write_log(log, args.out, args.format)
     outcomes = log.contacts["outcome"].value_counts()
     print(
-        f"wrote {out}: {len(log.contacts)} contacts "
-        f"({', '.join(f'{n} {label}' for label, n in outcomes.items())}), "
-        f"{len(log.agent_states)} agent-state spells",
+        f"wrote {out}: {len(log.contacts):,} contacts "
+        f"({', '.join(f'{n:,} {label}' for label, n in outcomes.items())}), "
+        f"{len(log.agent_states):,} agent-state spells",
     )
     return 0
 
