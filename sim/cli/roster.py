@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     roster = make_roster(requirement, rules)
     check = None
     if args.simulate:
-        from sim.roster_check import check_roster
+        from sim.experiments.roster_check import check_roster
         from sim.scenario import load_scenario
 
         check = check_roster(load_scenario(args.scenario), roster, args.target_sl, args.threshold_s,

@@ -1,7 +1,7 @@
 """Close the rostering loop: put a roster into a scenario, simulate it, and score each
 interval's service level against the target, naming why the short ones fall short.
 
-Sits above the simulator and the KPI engine (it calls both), like experiments do.
+Part of the experiment layer: it sits above the simulator and the KPI engine (it calls both).
 An interval is short when its simulated SL is below the target. Each short interval gets
 its likely causes, from the roster and the log:
 - `under-covered`: the roster puts fewer agents on the floor than required;
