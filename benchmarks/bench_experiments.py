@@ -60,7 +60,7 @@ def coverage() -> None:
     sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
     from test_experiments_coverage import AGENTS, AHT_S, CALLS_PER_HOUR, PATIENCE_S, T_S, mmnm_day
 
-    from sim.experiments.stats import t_summary
+    from sim.experiments.stats import coverage, t_summary
     from sim.kpis import KpiSettings
     from sim.staffing.erlang import measures
 
@@ -71,11 +71,7 @@ def coverage() -> None:
     with local_pool(2) as pool:
         runs = replicate(mmnm_day(), experiments * reps, kpis=list(truth), settings=settings,
                          executor=pool, seed=2026).table
-    covered = dict.fromkeys(truth, 0)
-    for k in range(experiments):
-        summary = t_summary(runs.iloc[k * reps:(k + 1) * reps][list(truth)], 0.95)
-        for kpi, value in truth.items():
-            covered[kpi] += summary.at[kpi, "ci_low"] <= value <= summary.at[kpi, "ci_high"]
+    covered = coverage(runs, truth, reps)
     low, high = stats.binom.ppf([0.001, 0.999], experiments, 0.95)
     grand = t_summary(runs[list(truth)], 0.95)
     for kpi, count in covered.items():

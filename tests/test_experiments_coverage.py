@@ -16,7 +16,7 @@ either side (87..100). benchmarks/bench_experiments.py --coverage runs 1,000 exp
 from scipy import stats
 
 from sim.experiments import local_pool, replicate
-from sim.experiments.stats import t_summary
+from sim.experiments.stats import coverage
 from sim.kpis import KpiSettings
 from sim.scenario import parse_scenario
 from sim.staffing.erlang import measures
@@ -43,11 +43,7 @@ def test_intervals_cover_erlang_a_at_the_nominal_rate():
         runs = replicate(mmnm_day(), EXPERIMENTS * REPS, kpis=["service_level", "abandon_rate"],
                          settings=settings, executor=ex, seed=12).table
     truth = {"service_level": float(exact.service_level), "abandon_rate": float(exact.p_abandon)}
-    covered = dict.fromkeys(truth, 0)
-    for k in range(EXPERIMENTS):
-        summary = t_summary(runs.iloc[k * REPS:(k + 1) * REPS][list(truth)], 0.95)
-        for kpi, value in truth.items():
-            covered[kpi] += summary.at[kpi, "ci_low"] <= value <= summary.at[kpi, "ci_high"]
+    covered = coverage(runs, truth, REPS)
     low, high = stats.binom.ppf([0.001, 0.999], EXPERIMENTS, 0.95)
     for kpi, count in covered.items():  # measured: service level 97/100, abandonment 94/100
         assert low <= count <= high, f"{kpi}: {count}/{EXPERIMENTS} intervals cover {truth[kpi]:.4f}"

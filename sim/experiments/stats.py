@@ -75,3 +75,16 @@ def paired_summary(a: pd.DataFrame, b: pd.DataFrame, confidence: float) -> pd.Da
                         "n": diff["n"]})
     out.index.name = "kpi"
     return out
+
+
+def coverage(runs: pd.DataFrame, truth: dict[str, float], reps: int,
+             confidence: float = 0.95) -> dict[str, int]:
+    """Cut `runs` (one row per replication) into consecutive experiments of `reps` rows and
+    count, per KPI of `truth`, the experiments whose t-interval holds the true value: the
+    check that intervals cover at their nominal rate."""
+    covered = dict.fromkeys(truth, 0)
+    for start in range(0, len(runs) - reps + 1, reps):
+        summary = t_summary(runs.iloc[start:start + reps][list(truth)], confidence)
+        for kpi, value in truth.items():
+            covered[kpi] += int(summary.at[kpi, "ci_low"] <= value <= summary.at[kpi, "ci_high"])
+    return covered

@@ -31,14 +31,7 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 def read_forecast(path: str | os.PathLike, interval_min: float | None = None) -> pd.DataFrame:
     """The checked forecast in `path`; `interval_min` overrides the inferred spacing."""
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise InputError(f"forecast: {path} does not exist") from None
-    except OSError as err:
-        raise InputError(f"forecast: {path} cannot be read ({err.strerror})") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"forecast: {path} is not a readable CSV ({err})") from None
+    raw = read_text_csv(path, f"forecast: {path}")
     missing = [c for c in REQUIRED if c not in raw.columns]
     if missing:
         raise InputError(f"forecast: {path} lacks column(s) {', '.join(missing)}; "
@@ -52,6 +45,19 @@ def read_forecast(path: str | os.PathLike, interval_min: float | None = None) ->
     frame = pd.DataFrame({"queue": queue, "interval_start": labels, "start_s": start_s,
                           "calls": calls, "aht_s": aht})
     return _checked(frame, interval_min, rows, problems, str(path))
+
+
+def read_text_csv(path: str | os.PathLike, source: str) -> pd.DataFrame:
+    """A planner's CSV with every cell as text (numbers are checked row by row later);
+    `source` starts each message: '<source> does not exist'."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise InputError(f"{source} does not exist") from None
+    except OSError as err:
+        raise InputError(f"{source} cannot be read ({err.strerror})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(f"{source} is not a readable CSV ({err})") from None
 
 
 def forecast_from_arrays(start_s, calls, aht_s, interval_s, queue: str = "",

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.staffing.forecast import read_text_csv
 from sim.timefmt import LABEL, clock as clock_label
 
 
@@ -40,14 +41,7 @@ def read_requirement(path: str | os.PathLike, cover: str = "agents", interval_mi
     """The checked requirement in `path`. `queue` keeps one queue; `combine_queues` adds all
     queues into one requirement (one multi-skilled team)."""
     source = f"requirement {path}"
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    except FileNotFoundError:
-        raise InputError(f"{source}: does not exist") from None
-    except OSError as err:
-        raise InputError(f"{source}: cannot be read ({err.strerror})") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(f"{source}: is not a readable CSV ({err})") from None
+    raw = read_text_csv(path, f"{source}:")
     missing = [c for c in ("interval_start", cover) if c not in raw.columns]
     if missing:
         raise InputError(f"{source}: lacks column(s) {', '.join(missing)}; a `ccplan staff --csv` "
