@@ -132,3 +132,17 @@ def test_text_tables_print_plain_digits(capsys):
                  "--total"]) == 0
     out = capsys.readouterr().out
     assert "total: 13,350 calls" in out and "e+" not in out
+
+
+def test_a_staff_table_is_read_back_as_a_forecast(capsys, tmp_path):
+    """What `staff --csv` writes ('Mon 2026-11-23 08:30', 'day 2 08:30') is a forecast too."""
+    week = table(capsys, "--scenario", "scenarios/retail_bank_week.toml", *TARGET)
+    path = tmp_path / "week.csv"
+    week.to_csv(path, index=False)
+    again = table(capsys, "--forecast", str(path), *TARGET)
+    assert len(again) == len(week) and again["interval_start"].iloc[0] == "2026-11-23T08:30"
+    assert again["calls"].to_numpy() == pytest.approx(week["calls"].to_numpy(), rel=CSV_REL)
+    undated = week.assign(interval_start=week["interval_start"].str.replace(
+        r"^\w{3} 2026-11-(\d\d)", lambda m: f"day {int(m.group(1)) - 22}", regex=True))
+    undated.to_csv(path, index=False)
+    assert len(table(capsys, "--forecast", str(path), *TARGET)) == len(week)

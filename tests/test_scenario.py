@@ -142,3 +142,13 @@ def test_with_field_changes_one_field_and_revalidates(minimal):
 def test_scenario_pickles(minimal):
     scenario = parse_scenario(minimal())
     assert pickle.loads(pickle.dumps(scenario)) == scenario
+
+
+def test_with_field_takes_numpy_numbers_as_the_numbers_they_hold(minimal):
+    scenario = parse_scenario(minimal())
+    assert with_field(scenario, "agent_groups[0].staffing", np.int64(4)).agent_groups[0].staffing == 4
+    edited = with_field(scenario, "agent_groups[0].staffing", np.array([1, 2, 2, 1]))
+    assert edited.agent_groups[0].staffing == [1, 2, 2, 1]
+    assert with_field(scenario, "seed", [np.int64(3)][0]).seed == 3
+    with pytest.raises(InputError, match="2.5 is not a whole number"):
+        with_field(scenario, "agent_groups[0].staffing", np.float64(2.5))

@@ -211,7 +211,7 @@ def _print_compare(result, args) -> None:
     rows = [[k, _fmt(k, s.at[k, "a_mean"]), _fmt(k, s.at[k, "b_mean"]),
              _fmt(k, s.at[k, "diff"], signed=True) + " ± " + _fmt(k, s.at[k, "half_width"], signed=True)[1:],
              f"[{_fmt(k, s.at[k, 'ci_low'], signed=True)}, {_fmt(k, s.at[k, 'ci_high'], signed=True)}]",
-             f"{s.at[k, 'variance_ratio']:.1f}x"]
+             _ratio(s.at[k, "variance_ratio"])]
             for k in s.index]
     print(_table(["kpi", "A", "B", "B - A", "interval", "variance cut by CRN"], rows))
 
@@ -244,3 +244,10 @@ def _fmt(kpi: str, value: float, signed: bool = False) -> str:
     if "%" in fmt:
         return f"{100 * value:+.2f} pts"
     return fmt.replace("{:", "{:+").format(value)
+
+
+def _ratio(variance_ratio: float) -> str:
+    """'4.8x'; identical runs (no paired variance at all) read 'all', not 'infx'."""
+    if variance_ratio != variance_ratio:
+        return "-"
+    return "all" if variance_ratio == float("inf") else f"{variance_ratio:,.1f}x"

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import simulate
+from sim.interaction_log import InteractionLog
 from sim.kpis import KpiSettings, score_by
 from sim.scenario import DAY_S, Scenario
 from sim.staffing.rostering.roster import Roster
@@ -45,26 +46,28 @@ def check_roster(scenario: Scenario, roster: Roster, target_sl: float, threshold
                  seed: int | None = None) -> RosterCheck:
     rostered, notes = put_into_scenario(scenario, roster)
     log = simulate(rostered, seed=seed)
-    scores = score_by(log, ["interval", "queue"], KpiSettings(sl_threshold_s=threshold_s))
+    settings = KpiSettings(sl_threshold_s=threshold_s)
     horizon = rostered.horizon
     starts = horizon.interval_starts_s().ravel()
     coverage = _roster_by_interval(roster, starts, horizon.interval_s)
     rows = []
     for team_index, team in enumerate(roster.teams):
         queues = [team] if team in rostered.queue_names else rostered.queue_names
+        # the KPI engine scores the team's contacts together (one SL definition)
+        team_log = InteractionLog(log.contacts[log.contacts["queue"].isin(queues)].reset_index(drop=True),
+                                  log.agent_states, log.meta)
+        scores = score_by(team_log, "interval", settings)
         for n, start_s in enumerate(starts):
             interval = int(round(start_s / horizon.interval_s))
-            keys = [(interval, q) for q in queues if (interval, q) in scores.index]
-            offered = float(sum(scores.loc[k, "offered"] for k in keys))
-            answered_in_t = float(sum(scores.loc[k, "service_level"] * scores.loc[k, "offered"]
-                                      for k in keys if scores.loc[k, "offered"] > 0))
+            offered = float(scores.at[interval, "offered"]) if interval in scores.index else 0.0
             expected = sum(float(rostered.expected_arrivals(q).ravel()[n])
                            for q in rostered.queues if q.name in queues)
             rows.append({"queue": team, "day": day_label(int(start_s // DAY_S), horizon.start_date),
                          "interval_start": clock(start_s % DAY_S),
                          **{name: values[team_index, n] for name, values in coverage.items()},
                          "expected": expected, "offered": offered,
-                         "service_level": answered_in_t / offered if offered else np.nan})
+                         "service_level": float(scores.at[interval, "service_level"])
+                         if offered else np.nan})
     table = pd.DataFrame(rows)
     table["short"] = table["service_level"] < target_sl
     table["why"] = _causes(table, target_sl)

@@ -52,7 +52,9 @@ def with_field(scenario: Scenario, path: str, value: Any) -> Scenario:
     """Return a copy of `scenario` with the field at `path` set to `value`, re-validated.
 
     `path` is written as in messages: `agent_groups[0].staffing`, `queues[1].handle.mean_s`.
+    numpy numbers (an `np.int64` from a sweep grid) count as the Python numbers they hold.
     """
+    value = _python_value(value)
     data = scenario.model_dump(mode="json")
     keys = _parse_path(path)
     parent = data
@@ -65,6 +67,15 @@ def with_field(scenario: Scenario, path: str, value: Any) -> Scenario:
     except (KeyError, IndexError, TypeError):
         raise InputError(f"{path}: no such field in scenario {scenario.name!r}") from None
     return parse_scenario(data, source=f"{scenario.name} with {path} = {value!r}")
+
+
+def _python_value(value: Any) -> Any:
+    """numpy scalars and arrays as plain Python values (strict validation refuses np.int64)."""
+    if hasattr(value, "tolist") and type(value).__module__ == "numpy":
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_python_value(v) for v in value]
+    return value
 
 
 def _parse_path(path: str) -> list[str | int]:

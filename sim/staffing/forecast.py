@@ -17,16 +17,14 @@ from midnight of the first day), `interval_s`, `calls`, `aht_s`, sorted by queue
 from __future__ import annotations
 
 import os
-import re
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.timefmt import DAY_S, time_label
+from sim.timefmt import DAY_S, LABEL, time_label
 
 REQUIRED = ("interval_start", "calls", "aht_s")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 def read_forecast(path: str | os.PathLike, interval_min: float | None = None) -> pd.DataFrame:
@@ -127,24 +125,37 @@ def _recut(table: np.ndarray, horizon, interval_min: float | None,
 
 
 def _parse_starts(values: pd.Series, rows, problems) -> tuple[np.ndarray, list[str]]:
-    clock = values.str.match(_CLOCK)
-    if clock.all():
-        parts = values.str.extract(_CLOCK).astype(int)
-        hours, minutes = parts[0].to_numpy(), parts[1].to_numpy()
-        for i in np.flatnonzero((hours > 23) | (minutes > 59)):
-            problems.append(f"{rows[i]}: interval_start: {values.iloc[i]!r} is not a time "
-                            "of day HH:MM")
-        return (hours * 3600.0 + minutes * 60.0), list(values)
+    seconds, labels, _ = parse_interval_starts(values, rows, problems)
+    return seconds, labels
+
+
+def parse_interval_starts(values: pd.Series, rows, problems) -> tuple[np.ndarray, list[str], str | None]:
+    """Seconds from day 0's midnight of each `interval_start`, the labels to show, and day
+    0's ISO date when the values carry dates. Reads what `ccplan staff` writes (`08:30`,
+    `day 2 08:30`, `Tue 2026-11-24 08:30`) and ISO datetimes; bad values go to `problems`."""
+    parts = values.str.extract(LABEL)
+    if parts["hour"].notna().all() and parts["date"].isna().all():
+        day = parts["day"].fillna("1").astype(int).to_numpy() - 1  # "day 1" is the first
+        hours, minutes = parts["hour"].astype(int).to_numpy(), parts["minute"].astype(int).to_numpy()
+        for i in np.flatnonzero((hours > 23) | (minutes > 59) | (day < 0)):
+            problems.append(f"{rows[i]}: interval_start: {values.iloc[i]!r} is not a time of day "
+                            "HH:MM" + (" (days are numbered from 1)" if day[i] < 0 else ""))
+        return np.maximum(day, 0) * DAY_S + hours * 3600.0 + minutes * 60.0, list(values), None
+    dated = parts["date"].notna()  # "Mon 2026-11-23 08:30": the ISO part after the weekday
+    iso = values.where(~dated, parts["date"] + "T" + parts["hour"].str.zfill(2) + ":"
+                       + parts["minute"])
     try:
-        stamps = pd.to_datetime(values, format="ISO8601", errors="coerce")
+        stamps = pd.to_datetime(iso, format="ISO8601", errors="coerce")
     except (ValueError, TypeError) as err:  # e.g. mixed time zones
         raise InputError(f"interval_start: {err}") from None
     for i in np.flatnonzero(stamps.isna().to_numpy()):
         problems.append(f"{rows[i]}: interval_start: {values.iloc[i]!r} is not an ISO 8601 "
-                        "datetime (2026-01-05T08:00) or, for every row, HH:MM")
+                        "datetime (2026-01-05T08:00), HH:MM, 'day N HH:MM' or "
+                        "'Mon 2026-11-23 08:30'")
     day0 = stamps.min().normalize() if stamps.notna().any() else pd.Timestamp(0)
     seconds = (stamps - day0).dt.total_seconds().to_numpy()
-    return seconds, list(stamps.dt.strftime("%Y-%m-%dT%H:%M").fillna(""))
+    labels = list(stamps.dt.strftime("%Y-%m-%dT%H:%M").fillna(""))
+    return seconds, labels, day0.date().isoformat() if stamps.notna().any() else None
 
 
 def _parse_numbers(values: pd.Series, name: str, rows, problems, required: bool):

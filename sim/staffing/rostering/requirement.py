@@ -10,15 +10,14 @@ datetime), the covered column (`agents`, or
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.staffing.forecast import read_text_csv
-from sim.timefmt import LABEL, clock as clock_label
+from sim.staffing.forecast import parse_interval_starts, read_text_csv
+from sim.timefmt import DAY_S, clock as clock_label
 
 
 @dataclass(frozen=True)
@@ -81,32 +80,17 @@ def read_requirement(path: str | os.PathLike, cover: str = "agents", interval_mi
 
 
 def _parse_starts(values: pd.Series, problems: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    parts = values.str.extract(LABEL)
-    if parts["hour"].notna().all() and parts["date"].isna().all():
-        day = parts["day"].fillna("1").astype(int).to_numpy() - 1  # "day 1" is the first
-        hours, minutes = parts["hour"].astype(int).to_numpy(), parts["minute"].astype(int).to_numpy()
-        for i in np.flatnonzero((hours > 23) | (minutes > 59) | (day < 0)):
-            problems.append(f"row {i + 2}: interval_start: {values.iloc[i]!r} is not a time of day"
-                            + (" (days are numbered from 1)" if day[i] < 0 else ""))
-        labels = [f"day {d + 1}" for d in range(int(day.max()) + 1)]
-        return np.maximum(day, 0), hours * 3600.0 + minutes * 60.0, labels
-    dated = parts["date"].notna()  # "Mon 2026-11-23 08:30": the ISO part after the weekday
-    values = values.where(~dated, parts["date"] + "T" + parts["hour"].str.zfill(2) + ":"
-                          + parts["minute"])
-    try:
-        stamps = pd.to_datetime(values, format="ISO8601", errors="coerce")
-    except (ValueError, TypeError) as err:  # e.g. mixed time zones
-        raise InputError(f"interval_start: {err}") from None
-    for i in np.flatnonzero(stamps.isna().to_numpy()):
-        problems.append(f"row {i + 2}: interval_start: {values.iloc[i]!r} is not HH:MM, "
-                        "'day N HH:MM', 'Mon 2026-11-23 08:30' or an ISO 8601 datetime")
-    if stamps.isna().all():
-        return np.zeros(len(values), int), np.zeros(len(values)), ["day 1"]
-    first = stamps.min().normalize()
-    day = ((stamps.dt.normalize() - first).dt.days).fillna(0).astype(int).to_numpy()
-    start_s = (stamps - stamps.dt.normalize()).dt.total_seconds().fillna(0).to_numpy()
-    labels = [(first + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in range(int(day.max()) + 1)]
-    return day, start_s, labels
+    """Day index, seconds after midnight and a label per day (a date when known)."""
+    rows = [f"row {i + 2}" for i in range(len(values))]
+    seconds, _, day0 = parse_interval_starts(values, rows, problems)
+    seconds = np.nan_to_num(seconds)
+    day = (seconds // DAY_S).astype(int)
+    days = range(int(day.max(initial=0)) + 1)
+    if day0 is None:
+        labels = [f"day {d + 1}" for d in days]
+    else:
+        labels = [(pd.Timestamp(day0) + pd.Timedelta(days=d)).strftime("%Y-%m-%d") for d in days]
+    return day, seconds % DAY_S, labels
 
 
 def _interval_s(table: pd.DataFrame, interval_min: float | None, source: str) -> float:
