@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from sim.timefmt import clock
+
 
 def scale_volume(queue: dict, factor: float) -> None:
     """Multiply a queue's expected contacts (daily volumes or interval volumes) by `factor`."""
@@ -55,7 +57,7 @@ def staffing_table(scenario) -> "pd.DataFrame":
 
     horizon = scenario.horizon
     starts = horizon.interval_starts_s()[0]
-    labels = [f"{int(s // 3600):02d}:{int(s % 3600 // 60):02d}" for s in starts]
+    labels = [clock(s) for s in starts]
     columns = {}
     for group in scenario.agent_groups:
         staffing = group.staffing

@@ -178,7 +178,7 @@ def test_backtest_json_and_interval_labels(truth, tmp_path, capsys):
     assert set(out["overall"]) == {"service_level", "asa", "abandon_rate", "occupancy"}
     assert out["reps"] == 2
     table = (tmp_path / "by_interval.csv").read_text().splitlines()
-    assert table[1].startswith("service_level,2026-03-02 Mon 08:00,")
+    assert table[1].startswith("service_level,Mon 2026-03-02 08:00,")
 
 
 def test_volumes_are_per_weekday_once_the_log_spans_two_weeks():

@@ -18,6 +18,7 @@ import pandas as pd
 from sim.errors import InputError
 from sim.interaction_log import InteractionLog
 from sim.scenario import Scenario
+from sim.timefmt import time_label
 
 KPIS = ("service_level", "asa", "abandon_rate", "occupancy")
 FAR_OFF_INSIDE = 0.5
@@ -74,15 +75,10 @@ def backtest(log: InteractionLog, scenario: Scenario, reps: int,
 
 
 def _labels(index: pd.Index, log: InteractionLog) -> pd.Index:
-    """Interval numbers as local date and clock time (the log's origin and time zone)."""
-    origin = log.meta.extra.get("origin") or log.meta.start_date
-    if origin is None:
-        day, second = np.divmod(index.to_numpy() * log.meta.interval_s, 86_400)
-        return pd.Index([f"day {int(d)} {int(s // 3600):02d}:{int(s % 3600 // 60):02d}"
-                         for d, s in zip(day, second)], name="interval")
-    starts = pd.Timestamp(origin) + pd.to_timedelta(index.to_numpy() * log.meta.interval_s,
-                                                    unit="s")
-    return pd.Index(starts.strftime("%Y-%m-%d %a %H:%M"), name="interval")
+    """Interval numbers as the tables everywhere label them: 'Mon 2026-03-02 08:00' from
+    day 0's date (the import's origin), else 'day 1 08:00'."""
+    return pd.Index([time_label(i * log.meta.interval_s, log.meta.start_date)
+                     for i in index.to_numpy()], name="interval")
 
 
 def _value(report, kpi: str) -> float:

@@ -21,6 +21,7 @@ from sim.errors import InputError
 from sim.importers.patience import patience_from_log
 from sim.interaction_log import InteractionLog
 from sim.kpis.engine import UNMAPPED_COLUMNS
+from sim.timefmt import clock
 
 DAY_S = 86_400.0
 WEEKLY_FROM_DAYS = 14  # per-weekday profiles once every weekday is seen twice
@@ -54,8 +55,8 @@ def calibrate(log: InteractionLog, name: str = "calibrated") -> Calibration:
     first_slot, last_slot = int(slot.min()), int(slot.max())
     width = last_slot - first_slot + 1
     horizon = {"days": days, "interval_min": int(interval_min),
-               "open_time": _clock(first_slot * interval_s),
-               "close_time": _clock((last_slot + 1) * interval_s)}
+               "open_time": clock(first_slot * interval_s),
+               "close_time": clock((last_slot + 1) * interval_s)}
     if log.meta.start_date:
         horizon["start_date"] = log.meta.start_date
     out.notes.append(f"horizon: {days} day(s), {horizon['open_time']}-{horizon['close_time']} "
@@ -91,11 +92,6 @@ def _spans_dst_change(log: InteractionLog, days: int) -> bool:
     first = pd.Timestamp(origin).tz_convert(zone)
     days_end = first + pd.to_timedelta(np.arange(days + 1), unit="D")
     return len({stamp.utcoffset() for stamp in days_end}) > 1
-
-
-def _clock(seconds: float) -> str:
-    minutes = int(round(seconds / 60))
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def _weekdays(start_date: str | None, days: int) -> np.ndarray:

@@ -41,6 +41,7 @@ from sim.experiments.interval_measures import COUNTS, interval_counts, ratio_est
 from sim.experiments.runner import Task, executor_or_pool, rep_key, run_tasks
 from sim.experiments.seeds import seeds_for
 from sim.experiments.stats import check_confidence, check_reps
+from sim.timefmt import clock
 
 MAX_STEPS = 200  # agents searched above the start before a target is called unreachable
 
@@ -222,8 +223,8 @@ def first_intervals(scenario, keep: int):
     if keep > width or any(g.shifts is not None for g in scenario.agent_groups):
         return first_days(scenario, -(-keep // width))
     data = scenario.model_dump(mode="json")
-    close_min = (scenario.horizon.open_s + keep * scenario.horizon.interval_s) // 60
-    data["horizon"] |= {"days": 1, "close_time": f"{int(close_min // 60):02d}:{int(close_min % 60):02d}"}
+    close_s = scenario.horizon.open_s + keep * scenario.horizon.interval_s
+    data["horizon"] |= {"days": 1, "close_time": clock(close_s)}
     for queue, spec in zip(data["queues"], scenario.queues):
         volumes = scenario.expected_arrivals(spec)[0, :keep].tolist()
         queue["arrivals"] = {"interval_volumes": volumes,

@@ -36,7 +36,7 @@ def read_forecast(path: str | os.PathLike, interval_min: float | None = None) ->
                          f"needs {', '.join(REQUIRED)} and optionally queue")
     rows = [f"row {i + 2}" for i in range(len(raw))]
     problems: list[str] = []
-    start_s, labels = _parse_starts(raw["interval_start"].str.strip(), rows, problems)
+    start_s, labels, _ = parse_interval_starts(raw["interval_start"].str.strip(), rows, problems)
     calls = _parse_numbers(raw["calls"], "calls", rows, problems, required=True)
     aht = _parse_numbers(raw["aht_s"], "aht_s", rows, problems, required=False)
     queue = raw["queue"].str.strip() if "queue" in raw.columns else pd.Series("", index=raw.index)
@@ -122,11 +122,6 @@ def _recut(table: np.ndarray, horizon, interval_min: float | None,
     raise InputError(f"interval_min: {interval_min:g} neither divides the scenario's "
                      f"{horizon.interval_min}-min intervals nor groups them into whole "
                      f"intervals of its opening hours {horizon.open_time}-{horizon.close_time}")
-
-
-def _parse_starts(values: pd.Series, rows, problems) -> tuple[np.ndarray, list[str]]:
-    seconds, labels, _ = parse_interval_starts(values, rows, problems)
-    return seconds, labels
 
 
 def parse_interval_starts(values: pd.Series, rows, problems) -> tuple[np.ndarray, list[str], str | None]:
