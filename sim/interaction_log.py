@@ -157,31 +157,83 @@ def check_writable(out_dir: str | os.PathLike) -> Path:
 
 
 def write_log(log: InteractionLog, out_dir: str | os.PathLike, fmt: str = "parquet") -> Path:
-    """Write `log` into `out_dir` atomically and return the directory.
-
-    The files are written to a hidden sibling directory, which then takes the place of
-    `out_dir` (the old one renamed aside, the new one renamed in, the old one removed).
-    """
-    if fmt not in FORMATS:
-        raise InputError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
-    out = check_writable(out_dir)
-    with _os_errors(out_dir):
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    try:
-        staging.chmod(0o755)  # mkdtemp's private 0700 would stick to the renamed directory
-        for name in TABLES:
-            frame = getattr(log, name)
-            path = staging / f"{name}.{fmt}"
-            if fmt == "parquet":
-                frame.to_parquet(path, index=False)
-            else:
-                frame.to_csv(path, index=False)
-        (staging / "meta.json").write_text(meta_json(log.meta), encoding="utf-8")
-        with _os_errors(out_dir):
-            _swap_in(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    """Write `log` into `out_dir` atomically and return the directory (see LogWriter)."""
+    with LogWriter(out_dir, fmt) as writer:
+        writer.write(log.contacts, log.agent_states)
+        writer.finish(log.meta)
     return Path(out_dir)
+
+
+class LogWriter:
+    """Writes a log batch by batch, so a log need never be whole in memory: each batch of
+    each table is a Parquet row group (or more CSV rows).
+
+    The files grow in a hidden sibling directory of `out_dir`, which `finish(meta)` puts in
+    `out_dir`'s place (the old one renamed aside, the new one renamed in, the old one
+    removed). Leaving the `with` block without `finish` — an error, Ctrl-C — removes the
+    partial files and leaves `out_dir` as it was.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike, fmt: str = "parquet"):
+        if fmt not in FORMATS:
+            raise InputError(f"format: {fmt!r} is not one of {', '.join(FORMATS)}")
+        self.out_dir, self.fmt = out_dir, fmt
+        self.out = check_writable(out_dir)
+        with _os_errors(out_dir):
+            self.staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.partial-", dir=self.out.parent))
+        self.staging.chmod(0o755)  # mkdtemp's private 0700 would stick to the renamed directory
+        self._writers: dict = {}  # table name -> open pyarrow ParquetWriter or CSV file
+
+    def __enter__(self) -> LogWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._close_files()
+        shutil.rmtree(self.staging, ignore_errors=True)  # gone already if finished
+
+    def write(self, contacts: pd.DataFrame, agent_states: pd.DataFrame) -> None:
+        """Append one batch of rows to each table."""
+        with _os_errors(self.out_dir):
+            for name, frame in (("contacts", contacts), ("agent_states", agent_states)):
+                frame = conform(frame, TABLES[name], name)
+                if self.fmt == "parquet":
+                    self._write_parquet(name, frame)
+                else:
+                    self._write_csv(name, frame)
+
+    def _write_parquet(self, name: str, frame: pd.DataFrame) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        writer = self._writers.get(name)
+        schema = writer.schema if writer is not None else None
+        table = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+        if writer is None:
+            writer = self._writers[name] = pq.ParquetWriter(self.staging / f"{name}.parquet", table.schema)
+        writer.write_table(table)
+
+    def _write_csv(self, name: str, frame: pd.DataFrame) -> None:
+        file = self._writers.get(name)
+        first = file is None
+        if first:
+            file = self._writers[name] = open(self.staging / f"{name}.csv", "w", newline="", encoding="utf-8")
+        frame.to_csv(file, index=False, header=first)
+
+    def finish(self, meta: LogMeta) -> Path:
+        """Close the tables, write meta.json and put the log in place; returns `out_dir`."""
+        with _os_errors(self.out_dir):
+            missing = [name for name in TABLES if name not in self._writers]
+            if missing:
+                raise ValueError(f"no batch was written ({', '.join(missing)})")
+            self._close_files()
+            (self.staging / "meta.json").write_text(meta_json(meta), encoding="utf-8")
+            _swap_in(self.staging, self.out)
+        return Path(self.out_dir)
+
+    def _close_files(self) -> None:
+        writers, self._writers = self._writers, {}
+        for writer in writers.values():
+            writer.close()
 
 
 def _swap_in(staging: Path, out: Path) -> None:

@@ -7,6 +7,7 @@ import tempfile
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from sim.engine import simulate
@@ -53,16 +54,19 @@ def test_rewriting_in_another_format_removes_the_old_files(log, tmp_path):
 
 
 def test_failed_write_leaves_nothing(log, tmp_path, monkeypatch):
+    """A disk filling up while the second table is written: one line naming the
+    directory, and neither the log directory nor the staging one is left behind."""
     calls = []
+    write_table = pq.ParquetWriter.write_table
 
-    def fail_on_second_table(self, path, **kwargs):
-        calls.append(path)
+    def fail_on_second_table(self, table, *args, **kwargs):
+        calls.append(table)
         if len(calls) == 2:
-            raise OSError("disk full")
-        path.write_bytes(b"partial")
+            raise OSError(28, "No space left on device")
+        write_table(self, table, *args, **kwargs)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", fail_on_second_table)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(pq.ParquetWriter, "write_table", fail_on_second_table)
+    with pytest.raises(InputError, match=r"out: .*new cannot be written \(No space left on device\)"):
         write_log(log, tmp_path / "new", "parquet")
     assert list(tmp_path.iterdir()) == []  # no output directory, no staging left behind
 
@@ -70,8 +74,9 @@ def test_failed_write_leaves_nothing(log, tmp_path, monkeypatch):
 def test_failed_rewrite_keeps_the_previous_log_whole(log, tmp_path, monkeypatch):
     write_log(log, tmp_path / "out", "parquet")
     before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", lambda *a, **k: (_ for _ in ()).throw(OSError("disk full")))
-    with pytest.raises(OSError):
+    monkeypatch.setattr(pq.ParquetWriter, "write_table",
+                        lambda *a, **k: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    with pytest.raises(InputError, match="cannot be written"):
         write_log(log, tmp_path / "out", "parquet")
     assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["out"]

@@ -1,11 +1,19 @@
-"""The simulator: `simulate(scenario)` → InteractionLog. No KPI is computed here."""
+"""The simulator: `simulate(scenario)` → InteractionLog, or `simulate_to(scenario, out_dir)`
+→ a log directory written as the run goes. No KPI is computed here."""
 
-from sim.engine.arrivals import draw_customers
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from sim.engine.arrivals import CustomerDays
 from sim.engine.core import Progress, Run
 from sim.engine.estimate import check_fits, estimated_peak_bytes, expected_contacts
-from sim.engine.log_builder import build_log
+from sim.engine.log_builder import Batch, log_meta
 from sim.engine.rosters import rosters
-from sim.interaction_log import InteractionLog
+from sim.interaction_log import InteractionLog, LogWriter
 from sim.scenario import Scenario
 
 
@@ -14,16 +22,40 @@ def simulate(scenario: Scenario, seed: int | None = None, progress: Progress | N
     """Run `scenario` once and return its interaction log.
 
     `seed` overrides the scenario's seed; the same scenario and seed give the same log,
-    bit for bit. `progress(fraction)` is called as simulated time advances (0 to 1).
-    A run whose estimated peak memory exceeds the machine's available memory is refused
-    with an InputError naming the estimate, unless `allow_large`.
+    bit for bit, and the same rows as `simulate_to` writes. `progress(fraction)` is called
+    as simulated time advances (0 to 1). A run whose estimated peak memory exceeds the
+    machine's available memory is refused with an InputError naming the estimate, unless
+    `allow_large`.
     """
     if not allow_large:
-        check_fits(scenario)
+        check_fits(scenario, streamed=False)
     seed = scenario.seed if seed is None else seed
-    run = Run(scenario, draw_customers(scenario, seed), rosters(scenario, seed), progress)
-    run.run()
-    return build_log(scenario, run, seed)
+    batches: list[Batch] = []
+    _run(scenario, seed, progress, batches.append)
+    return InteractionLog(_joined([b.contacts for b in batches]),
+                          _joined([b.agent_states for b in batches]), log_meta(scenario, seed))
 
 
-__all__ = ["simulate", "expected_contacts", "estimated_peak_bytes"]
+def simulate_to(scenario: Scenario, out_dir: str | os.PathLike, fmt: str = "parquet",
+                seed: int | None = None, progress: Progress | None = None,
+                allow_large: bool = False) -> Path:
+    """Run `scenario` once, writing its log into `out_dir` batch by batch (see
+    `sim.interaction_log.LogWriter`): memory follows the contacts in play, not the horizon.
+    The directory appears whole when the run ends, or not at all."""
+    if not allow_large:
+        check_fits(scenario, streamed=True)
+    seed = scenario.seed if seed is None else seed
+    with LogWriter(out_dir, fmt) as writer:
+        _run(scenario, seed, progress, lambda batch: writer.write(batch.contacts, batch.agent_states))
+        return writer.finish(log_meta(scenario, seed))
+
+
+def _run(scenario: Scenario, seed: int, progress: Progress | None, emit) -> None:
+    Run(scenario, CustomerDays(scenario, seed), rosters(scenario, seed), progress, emit).run()
+
+
+def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+__all__ = ["simulate", "simulate_to", "expected_contacts", "estimated_peak_bytes"]

@@ -47,3 +47,10 @@ class AgentPool:
             self.spell_end_s.append(now)
         self.state[agent] = state
         self.since_s[agent] = now
+
+    def clear_spells(self) -> None:
+        """Forget the spells recorded so far (handed to the log)."""
+        self.spell_agent.clear()
+        self.spell_state.clear()
+        self.spell_start_s.clear()
+        self.spell_end_s.clear()

@@ -1,10 +1,16 @@
-"""Customers of a run, drawn before the clock starts: who arrives when, and with what needs.
+"""Customers of a run, drawn day by day as the clock reaches each day: who arrives when,
+and with what needs.
 
-Drawing every first contact's arrival, reason, handle and wrap time, patience and IVR
-path up front (each from its own stream, in arrival order) keeps the event loop free of
-sampling and gives two scenarios with the same seed the same customers, whatever their
-staffing. Each customer also gets a random 64-bit key (see `sim.engine.dice`): the
-decisions and follow-up contacts of its story are drawn from it as they happen.
+Every first contact's arrival, reason, handle and wrap time, patience and IVR path come
+from its queue's own streams, in arrival order, before the event loop sees it. The loop
+stays free of sampling, and two scenarios with the same seed get the same customers
+whatever their staffing. Each customer also gets a random 64-bit key (see
+`sim.engine.dice`): the decisions and follow-up contacts of its story are drawn from it.
+
+Only the arrival counts of the whole horizon are drawn up front (one number per interval);
+the customers themselves are drawn one day at a time, so a year costs the memory of a day.
+Each stream is read on in the same order, so a day's customers are exactly those that
+drawing the whole horizon at once would give (tests/test_engine_streaming.py checks it).
 """
 
 from dataclasses import dataclass
@@ -35,64 +41,91 @@ class Customers:
         return len(self.arrival_s)
 
 
-def draw_customers(scenario: Scenario, seed: int) -> Customers:
-    parts = [_draw_queue(scenario, i, seed) for i in range(len(scenario.queues))]
-    merged = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
-    order = np.argsort(merged["arrival_s"], kind="stable")
-    return Customers(**{name: values[order] for name, values in merged.items()})
+class CustomerDays:
+    """A run's first contacts, handed out one day at a time, in order.
+
+    `total` is the number of first contacts over the whole horizon; first contacts are
+    numbered 0 .. total - 1 in arrival order, so `first_id(day)` is known before the day
+    is drawn.
+    """
+
+    def __init__(self, scenario: Scenario, seed: int):
+        self.days = scenario.horizon.days
+        self._queues = [_QueueDraws(scenario, q, seed) for q in range(len(scenario.queues))]
+        per_day = sum(queue.per_day for queue in self._queues)
+        self._first_id = np.concatenate([[0], np.cumsum(per_day)]).tolist()
+        self.total = self._first_id[-1]
+        self._next_day = 0
+
+    def first_id(self, day: int) -> int:
+        return self._first_id[day]
+
+    def draw(self, day: int) -> Customers:
+        """Day `day`'s first contacts; days must be drawn in order, each once."""
+        if day != self._next_day:
+            raise ValueError(f"day {day} drawn out of order (next is {self._next_day})")
+        self._next_day += 1
+        parts = [queue.draw(day) for queue in self._queues]
+        merged = {name: np.concatenate([p[name] for p in parts]) for name in parts[0]}
+        order = np.argsort(merged["arrival_s"], kind="stable")
+        return Customers(**{name: values[order] for name, values in merged.items()})
 
 
-def _draw_queue(scenario: Scenario, queue_idx: int, seed: int) -> dict[str, np.ndarray]:
-    queue = scenario.queues[queue_idx]
-    name = queue.name
-    arrival_s = arrival_times(
-        scenario.expected_arrivals(queue),
-        scenario.horizon.interval_starts_s(),
-        scenario.horizon.interval_s,
-        queue.arrivals.day_to_day_cv,
-        stream(seed, f"arrivals/{name}"),
-    )
-    count = len(arrival_s)
-    reasons = queue_reasons(queue)
-    reason_pos = stream(seed, f"reason/{name}").choice(len(reasons), count, p=reason_shares(queue))
-    handle_s = queue.handle.sample(stream(seed, f"handle/{name}"), count)
-    for pos, reason in enumerate(reasons):  # a reason's own handle replaces the queue's
-        if reason.handle is not None:
-            mine = reason_pos == pos
-            handle_s[mine] = reason.handle.sample(stream(seed, f"handle/{name}/{reason.name}"), mine.sum())
-    overflow_share = queue.overflow.share if queue.overflow is not None else 0.0
-    return {
-        "arrival_s": arrival_s,
-        "queue_idx": np.full(count, queue_idx, dtype=np.int64),
-        "reason_pos": reason_pos.astype(np.int64),
-        "handle_s": handle_s,
-        "wrap_s": queue.wrap.sample(stream(seed, f"wrap/{name}"), count),
-        "patience_s": queue.patience.sample(stream(seed, f"patience/{name}"), count),
-        "ivr_s": queue.ivr.time.sample(stream(seed, f"ivr/{name}"), count),
-        "self_served": stream(seed, f"self_service/{name}").random(count) < queue.ivr.self_service_share,
-        "overflow": stream(seed, f"overflow/{name}").random(count) < overflow_share,
-        "key": stream(seed, f"customer/{name}").integers(
-            np.iinfo(np.uint64).max, size=count, dtype=np.uint64, endpoint=True),
-    }
+class _QueueDraws:
+    """One queue's streams, read on day after day."""
+
+    def __init__(self, scenario: Scenario, queue_idx: int, seed: int):
+        queue = scenario.queues[queue_idx]
+        self.queue, self.queue_idx = queue, queue_idx
+        self.interval_s = scenario.horizon.interval_s
+        self.interval_starts_s = scenario.horizon.interval_starts_s()
+        name = queue.name
+        self.arrivals = stream(seed, f"arrivals/{name}")
+        self.counts = arrival_counts(scenario.expected_arrivals(queue), queue.arrivals.day_to_day_cv,
+                                     self.arrivals)
+        self.per_day = self.counts.sum(axis=1)
+        self.reasons = queue_reasons(queue)
+        self.shares = reason_shares(queue)
+        names = ("reason", "handle", "wrap", "patience", "ivr", "self_service", "overflow", "customer")
+        self.streams = {kind: stream(seed, f"{kind}/{name}") for kind in names}
+        self.reason_streams = {r.name: stream(seed, f"handle/{name}/{r.name}")
+                               for r in self.reasons if r.handle is not None}
+
+    def draw(self, day: int) -> dict[str, np.ndarray]:
+        queue, streams = self.queue, self.streams
+        starts = np.repeat(self.interval_starts_s[day], self.counts[day])
+        # Given the count in an interval, Poisson arrivals are uniform within it (exact);
+        # intervals do not overlap, so one sort keeps each arrival in its interval.
+        arrival_s = np.sort(starts + self.arrivals.random(len(starts)) * self.interval_s)
+        count = len(arrival_s)
+        reason_pos = streams["reason"].choice(len(self.reasons), count, p=self.shares)
+        handle_s = queue.handle.sample(streams["handle"], count)
+        for pos, reason in enumerate(self.reasons):  # a reason's own handle replaces the queue's
+            if reason.handle is not None:
+                mine = reason_pos == pos
+                handle_s[mine] = reason.handle.sample(self.reason_streams[reason.name], mine.sum())
+        overflow_share = queue.overflow.share if queue.overflow is not None else 0.0
+        return {
+            "arrival_s": arrival_s,
+            "queue_idx": np.full(count, self.queue_idx, dtype=np.int64),
+            "reason_pos": reason_pos.astype(np.int64),
+            "handle_s": handle_s,
+            "wrap_s": queue.wrap.sample(streams["wrap"], count),
+            "patience_s": queue.patience.sample(streams["patience"], count),
+            "ivr_s": queue.ivr.time.sample(streams["ivr"], count),
+            "self_served": streams["self_service"].random(count) < queue.ivr.self_service_share,
+            "overflow": streams["overflow"].random(count) < overflow_share,
+            "key": streams["customer"].integers(
+                np.iinfo(np.uint64).max, size=count, dtype=np.uint64, endpoint=True),
+        }
 
 
-def arrival_times(
-    expected: np.ndarray,
-    interval_starts_s: np.ndarray,
-    interval_s: float,
-    day_to_day_cv: float,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Sorted arrival times of a Poisson process whose rate is constant within each interval.
+def arrival_counts(expected: np.ndarray, day_to_day_cv: float, rng: np.random.Generator) -> np.ndarray:
+    """Poisson arrival counts per interval, shape (days, intervals) like `expected`.
 
-    `expected` and `interval_starts_s` have shape (days, intervals). Given the count in an
-    interval, Poisson arrivals are uniform within it, which makes this sampling exact. With
-    `day_to_day_cv` > 0 each day's rate is scaled by a Gamma(1/cv², cv²) factor (mean 1).
+    With `day_to_day_cv` > 0 each day's rate is scaled by a Gamma(1/cv², cv²) factor (mean 1).
     """
     if day_to_day_cv > 0:
         shape = 1.0 / day_to_day_cv**2
         expected = expected * rng.gamma(shape, 1.0 / shape, size=(expected.shape[0], 1))
-    counts = rng.poisson(expected).ravel()
-    starts = np.repeat(interval_starts_s.ravel(), counts)
-    # Intervals do not overlap, so sorting all times at once keeps each in its interval.
-    return np.sort(starts + rng.random(len(starts)) * interval_s)
+    return rng.poisson(expected)

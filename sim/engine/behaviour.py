@@ -34,7 +34,7 @@ class QueueRules:
 
 
 class Behaviour:
-    def __init__(self, scenario: Scenario, lines: Lines, record: ContactRecord):
+    def __init__(self, scenario: Scenario, lines: Lines):
         self.queues = scenario.queues
         self.groups = scenario.agent_groups
         self.reasons = reason_table(scenario)
@@ -55,7 +55,7 @@ class Behaviour:
             scenario.queue_names.index(q.recontact.queue) if q.recontact.queue else i
             for i, q in enumerate(scenario.queues)
         ]
-        self.dice = Dice(record.issue_key)
+        self.dice = Dice()
         # Follow-up needs, per queue (handle per reason): quantile functions of their
         # distributions, evaluated at the contact's own uniforms.
         self.handle_need = [[quantile_function(r.handle or queue.handle) for r in self.reasons.by_queue[q]]
@@ -65,7 +65,11 @@ class Behaviour:
         self.wrap_need = [quantile_function(q.wrap) for q in scenario.queues]
         self.redial_delay = [quantile_function(q.redial.delay) for q in scenario.queues]
         self.recontact_delay = [quantile_function(q.recontact.delay) for q in scenario.queues]
-        self.will_redial: set[int] = set()
+        self.will_redial: set[int] = set()  # slots of callers who redial if they hang up
+
+    def renumber(self, new_slot: list[int]) -> None:
+        """Follow the record's renumbering (`ContactRecord.keep`); -1: the slot is gone."""
+        self.will_redial = {new_slot[c] for c in self.will_redial if new_slot[c] >= 0}
 
     # --- handling ---------------------------------------------------------------------------
 
@@ -77,7 +81,7 @@ class Behaviour:
 
     def _decide(self, kind: str, record: ContactRecord, c: int, attempt_try: int = 0) -> float:
         """The contact's own U[0, 1) for a decision of `kind`."""
-        return self.dice.uniform(kind, record.issue[c],
+        return self.dice.uniform(kind, record.key[c],
                                  position(record.attempt[c], record.segment[c], attempt_try))
 
     def outcome(self, record: ContactRecord, c: int, g: int, now: float, hours: OpenHours) -> int | None:
@@ -163,19 +167,19 @@ class Behaviour:
 
         Its needs, for queue `q`, are its own: each the quantile of its distribution at the
         contact's uniform for that need, so the same contact gets the same needs in any run."""
-        issue, at = record.issue[c], position(attempt, segment)
+        key, at = record.key[c], position(attempt, segment)
         need = self.dice.uniform
         arrival_s = ready_s
         if delay is not None:
-            arrival_s = hours.after(ready_s, delay(need("need/delay", issue, at)))
+            arrival_s = hours.after(ready_s, delay(need("need/delay", key, at)))
             if arrival_s is None:
                 return None  # would come back after the simulated period
         name = self.reasons.name_idx[record.queue[c]][record.reason_pos[c]]
         pos = self.reasons.lookup(q, name)
-        enqueue_s = arrival_s + (self.ivr_need[q](need("need/ivr", issue, at)) if ivr else 0.0)
-        patience_s = self.patience_need[q](need("need/patience", issue, at))
-        handle_s = self.handle_need[q][pos](need("need/handle", issue, at))
-        wrap_s = self.wrap_need[q](need("need/wrap", issue, at))
+        enqueue_s = arrival_s + (self.ivr_need[q](need("need/ivr", key, at)) if ivr else 0.0)
+        patience_s = self.patience_need[q](need("need/patience", key, at))
+        handle_s = self.handle_need[q][pos](need("need/handle", key, at))
+        wrap_s = self.wrap_need[q](need("need/wrap", key, at))
         entry_q = record.entry_queue[c] if segment > 1 else q  # a transfer keeps its entry queue
         return record.follow_up(c, q, pos, arrival_s, enqueue_s, handle_s, wrap_s,
                                 patience_s, attempt, segment, entry_q)

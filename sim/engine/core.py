@@ -20,28 +20,39 @@ import numpy as np
 import simpy
 
 from sim.engine.agents import AVAILABLE, BUSY, OFFLINE, AgentPool
-from sim.engine.arrivals import Customers
+from sim.engine.arrivals import CustomerDays
 from sim.engine.behaviour import Behaviour
 from sim.engine.duty import AgentDuty
-from sim.engine.events import At, run_until_empty
+from sim.engine.events import At, renumber_payloads, run_until_empty
 from sim.engine.calendar import OpenHours
 from sim.engine.lines import build_lines
 from sim.engine.live import LiveCount
+from sim.engine.log_builder import Batch, LogBuilder
 from sim.engine.record import ABANDONED, ANSWERED, NO_ANSWER, WAITING, ContactRecord
 from sim.engine.rosters import AgentRoster, works_after_hours
 from sim.scenario import DAY_S, Scenario
 
 Progress = Callable[[float], None]
+# Finished contacts are handed to the log at the first day start after this many have
+# gathered: the rows a run holds stay near a day's worth, and a log's row groups this size.
+FLUSH_CONTACTS = 50_000
 
 
 class Run(AgentDuty):
-    """One simulation of a scenario over pre-drawn customers and rosters."""
+    """One simulation of a scenario over its customers, drawn day by day, and rosters.
 
-    def __init__(self, scenario: Scenario, customers: Customers, rosters: list[AgentRoster],
-                 progress: Progress | None):
+    The log leaves the run in batches, handed to `emit` as they are done: finished contacts
+    at day starts once FLUSH_CONTACTS have gathered (see `_flush`), the rest at the end.
+    """
+
+    def __init__(self, scenario: Scenario, customers: CustomerDays, rosters: list[AgentRoster],
+                 progress: Progress | None, emit: Callable[[Batch], None]):
         self.env = simpy.Environment()
         self.progress = progress
-        self.record = ContactRecord(customers)
+        self.customers = customers
+        self.emit = emit
+        self.flush_contacts = FLUSH_CONTACTS  # read here, so a test can lower it
+        self.record = ContactRecord(customers.total)
         self.hours = OpenHours(scenario.horizon)
         self.end_s = self.hours.last_close_s
         self.lines = build_lines(scenario)
@@ -50,7 +61,7 @@ class Run(AgentDuty):
         self.agents = AgentPool(rosters, len(scenario.agent_groups),
                                 [g.max_chats for g in scenario.agent_groups])
         self.rosters = rosters
-        self.do = Behaviour(scenario, self.lines, self.record)
+        self.do = Behaviour(scenario, self.lines)
         self.is_chat = [scenario.queues[q].channel == "chat" for q in self.lines.queue]
         self.is_live = [scenario.queues[q].channel != "email" for q in self.lines.queue]
         # Groups on shifts that serve e-mail work it outside opening hours (see rosters);
@@ -60,11 +71,13 @@ class Run(AgentDuty):
         self.after_hours = bool(self.after_hours_groups)
         self.chat_lines = [[line for line in lines if self.is_chat[line]] for lines in self.lines.serves]
         self.interval_starts_s = scenario.horizon.interval_starts_s().ravel().tolist()
-        queued = np.flatnonzero(~customers.self_served)
-        enqueue_s = (customers.arrival_s + customers.ivr_s)[queued]
-        self.first_contacts = queued[np.argsort(enqueue_s, kind="stable")].tolist()  # in enqueue order
-        self.overflow_first = customers.overflow.tolist()
+        # First contacts drawn but not yet queued, in enqueue order, and whether each goes
+        # straight to the overflow partner; the first `next_first` have been queued.
+        self.first_contacts: list[int] = []
+        self.first_overflow: list[bool] = []
         self.next_first = 0
+        self.first_token = 0  # tells the current first-contact event from superseded ones
+        self.log = LogBuilder(scenario, self.agents)
         # Fast lanes for the plain inbound case: no rule at arrival, nothing but handle time.
         self.plain_queue = [r.overflow_line < 0 and r.callback is None for r in self.do.queue_rules]
         self.plain_handling = [not (self.is_chat[q] or self.do.queue_rules[q].callback or self.do.models_outcome[q])
@@ -92,8 +105,8 @@ class Run(AgentDuty):
         if self.progress:
             for start_s in self.interval_starts_s:
                 At(env, start_s, self._on_progress)
-        if self.first_contacts:
-            At(env, self.record.enqueue_s[self.first_contacts[0]], self._on_first_contact)
+        for day in range(self.customers.days):
+            At(env, day * DAY_S, self._on_new_day, day)
         if self.after_hours:
             for day in range(self.hours.days):
                 At(env, day * DAY_S + self.hours.open_s, self._on_open)
@@ -123,27 +136,81 @@ class Run(AgentDuty):
             record.end_s[c] = self.end_s
         for agent in range(len(self.agents)):
             self.agents.enter(agent, OFFLINE, self.end_s)  # closes each agent's last spell
+        self.emit(self.log.batch(record, range(len(record)), self.end_s, last=True))
+
+    # --- the log leaving the run -----------------------------------------------------------
+
+    def _flush(self, finished: list[int], now: float) -> None:
+        """Hand the finished contacts (and the agent spells closed so far) to the log, and
+        renumber the slots still in play everywhere one is held: lines, overflow waits,
+        live counts, redial decisions, first contacts not yet queued, pending events.
+
+        Only at day starts, between events, so no handler holds a slot while it runs.
+        """
+        record = self.record
+        self.emit(self.log.batch(record, finished, now, last=False))
+        keep = [c for c, outcome in enumerate(record.outcome) if outcome == WAITING]
+        new_slot = [-1] * len(record)
+        for slot, c in enumerate(keep):
+            new_slot[c] = slot
+        record.keep(keep)
+        self.waiting = [deque(new_slot[c] for c in line if new_slot[c] >= 0) for line in self.waiting]
+        self.blocked = [[new_slot[c] for c in cs if new_slot[c] >= 0] for cs in self.blocked]
+        self.live.renumber(new_slot)
+        self.do.renumber(new_slot)
+        pending = range(self.next_first, len(self.first_contacts))
+        self.first_contacts = [new_slot[self.first_contacts[i]] for i in pending]
+        self.first_overflow = [self.first_overflow[i] for i in pending]
+        self.next_first = 0
+        renumber_payloads(self.env, {self._on_follow_up, self._on_overflow_due,
+                                     self._on_patience_out, self._on_callback_retry}, new_slot)
 
     # --- contacts arriving -----------------------------------------------------------------
+
+    def _on_new_day(self, event) -> None:
+        """Draw the day's customers and merge those who queue into the first contacts
+        waiting to queue (a caller still in the IVR at midnight among them), in enqueue
+        order, ties by id. Finished contacts leave for the log first, if enough gathered."""
+        day, record = event._value, self.record
+        if day > 0:
+            finished = record.finished()
+            if len(finished) >= self.flush_contacts:
+                self._flush(finished, event.time_s)
+        customers = self.customers.draw(day)
+        slots = record.admit(customers, self.customers.first_id(day))
+        queued = np.flatnonzero(~customers.self_served)
+        pending = self.first_contacts[self.next_first:] + [slots[i] for i in queued.tolist()]
+        overflow = self.first_overflow[self.next_first:] + customers.overflow[queued].tolist()
+        enqueue_s = np.asarray([record.enqueue_s[c] for c in pending])
+        ids = np.asarray([record.contact_id[c] for c in pending])
+        order = np.lexsort((ids, enqueue_s)).tolist()
+        self.first_contacts = [pending[i] for i in order]
+        self.first_overflow = [overflow[i] for i in order]
+        self.next_first = 0
+        self.first_token += 1  # a first-contact event already scheduled may now be too late
+        if self.first_contacts:
+            At(self.env, record.enqueue_s[self.first_contacts[0]], self._on_first_contact, self.first_token)
 
     def _on_first_contact(self, event) -> None:
         """Enqueue the next first contact, and the ones after it that come before any other
         event: they need no event of their own (env.now lags behind, which nothing reads)."""
+        if event._value != self.first_token:
+            return  # superseded when a new day's customers were merged in
         first, enqueue_s, queue = self.first_contacts, self.record.enqueue_s, self.record.queue
         peek = self.env.peek
         i, now = self.next_first, event.time_s
         while True:
             c = first[i]
-            i += 1
             if self.plain_queue[queue[c]]:
                 self._route(c, queue[c], now)
             else:
-                self._enqueue(c, now, self.overflow_first[c])
+                self._enqueue(c, now, self.first_overflow[i])
+            i += 1
             if i == len(first):
                 break
             now = enqueue_s[first[i]]
             if now >= peek():
-                At(self.env, now, self._on_first_contact)
+                At(self.env, now, self._on_first_contact, self.first_token)
                 break
         self.next_first = i
 

@@ -62,14 +62,13 @@ def normals(keys: np.ndarray, kind: str, at: np.ndarray) -> np.ndarray:
 
 
 class Dice:
-    """The event loop's access to contacts' random numbers."""
+    """The event loop's access to contacts' random numbers: `uniform` by kind name."""
 
-    def __init__(self, issue_keys: np.ndarray):
-        self.issue_keys = issue_keys  # uint64 per issue (= per first contact): its customer's key
+    def __init__(self):
         self._salts = _Salts()
 
-    def uniform(self, kind: str, issue: int, at: int) -> float:
-        return uniform(int(self.issue_keys[issue]), self._salts[kind], at)
+    def uniform(self, kind: str, key: int, at: int) -> float:
+        return uniform(key, self._salts[kind], at)
 
 
 class _Salts(dict):

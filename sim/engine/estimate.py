@@ -24,8 +24,16 @@ def expected_contacts(scenario: Scenario) -> float:
     return float(sum(scenario.expected_arrivals(queue).sum() for queue in scenario.queues))
 
 
-def estimated_peak_bytes(scenario: Scenario) -> float:
-    return expected_contacts(scenario) * BYTES_PER_CONTACT
+def estimated_peak_bytes(scenario: Scenario, streamed: bool = False) -> float:
+    """In memory, the whole log; streamed (`simulate_to`), the busiest day's contacts and
+    a batch of finished ones waiting for the next day start."""
+    if not streamed:
+        return expected_contacts(scenario) * BYTES_PER_CONTACT
+    from sim.engine.core import FLUSH_CONTACTS
+
+    busiest_day = max(sum(scenario.expected_arrivals(queue)[day].sum() for queue in scenario.queues)
+                      for day in range(scenario.horizon.days))
+    return (busiest_day + FLUSH_CONTACTS) * BYTES_PER_CONTACT
 
 
 def available_memory_bytes() -> int | None:
@@ -43,10 +51,10 @@ def available_memory_bytes() -> int | None:
         return None
 
 
-def check_fits(scenario: Scenario) -> None:
+def check_fits(scenario: Scenario, streamed: bool = False) -> None:
     """Raise InputError if the run's estimated peak memory exceeds the available memory."""
     available = available_memory_bytes()
-    needed = estimated_peak_bytes(scenario)
+    needed = estimated_peak_bytes(scenario, streamed)
     if available is None or needed <= available:
         return
     raise InputError(

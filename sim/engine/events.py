@@ -42,3 +42,22 @@ def run_until_empty(env: simpy.Environment) -> None:
     while queue:
         env._now, _, _, event = heappop(queue)
         event.callbacks[0](event)
+
+
+def renumber_payloads(env: simpy.Environment, handlers, new_slot: list[int]) -> None:
+    """Follow a renumbering of contact slots in the schedule: each pending event whose
+    callback is one of `handlers` carries a slot as its payload; it gets the slot's new
+    number, or, if the slot is gone (a finished contact), does nothing when it fires —
+    what its handler would have done for a finished contact. The times and order of the
+    schedule do not change."""
+    for _, _, _, event in env._queue:
+        if event.callbacks[0] in handlers:
+            slot = new_slot[event._value]
+            if slot >= 0:
+                event._value = slot
+            else:
+                event.callbacks[0] = _nothing
+
+
+def _nothing(event) -> None:
+    pass

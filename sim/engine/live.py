@@ -42,6 +42,14 @@ class LiveCount:
     def left(self, line: int) -> None:
         self.counts[line] -= 1
 
+    def renumber(self, new_slot: list[int]) -> None:
+        """Follow the record's renumbering (`ContactRecord.keep`); -1: the slot is gone,
+        and so is its entry (it could only have been skipped)."""
+        for line, heap in enumerate(self.deadlines):
+            kept = [(deadline, new_slot[c]) for deadline, c in heap if new_slot[c] >= 0]
+            heapq.heapify(kept)
+            self.deadlines[line] = kept
+
     def count(self, line: int, now: float) -> int:
         """Callers still waiting in `line` at `now` (lines of queues with a rule that reads it)."""
         heap, record = self.deadlines[line], self.record

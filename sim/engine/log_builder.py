@@ -1,31 +1,35 @@
-"""Turns the raw record of a run into the two tables of the InteractionLog.
+"""Turns the raw record of a run into the two tables of the InteractionLog, batch by batch.
 
 The loop records only what it must (per contact: times, agent, outcome codes; per agent:
 available, break and offline spells); everything derivable — labels, busy and wrap
-spells, survey answers — is computed here with whole-column numpy operations.
+spells, survey answers — is computed here with whole-column numpy operations, once per
+batch of finished contacts (see `Run._flush`). A log is its batches one after the other:
+contacts by id and agent spells by agent and start within each batch, so a log streamed
+to disk and one built in memory are the same rows in the same order.
 """
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.engine.agents import STATE_LABELS
-from sim.engine.core import Run
+from sim.engine.agents import STATE_LABELS, AgentPool
 from sim.engine.reasons import reason_table
-from sim.engine.record import ANSWERED, NO, NO_ANSWER, OUTCOME_LABELS, UNKNOWN, YES
+from sim.engine.record import ANSWERED, NO, NO_ANSWER, OUTCOME_LABELS, UNKNOWN, YES, ContactRecord
 from sim.engine.survey import survey_answers
-from sim.interaction_log import InteractionLog, LogMeta
+from sim.interaction_log import LogMeta
 from sim.scenario import DAY_S, Scenario
 
 
-def build_log(scenario: Scenario, run: Run, seed: int) -> InteractionLog:
-    groups = scenario.agent_groups
-    pool = run.agents
-    agent_ids = [f"{groups[g].name}-{k + 1:03d}" for g, k in zip(pool.group, pool.rank)]
-    agent_group = np.asarray(pool.group + [-1], dtype=np.int64)  # [-1]: no agent
-    contacts = _contacts(scenario, run, agent_ids, agent_group)
-    states = _agent_states(scenario, run, agent_ids)
-    meta = LogMeta(
+@dataclass(frozen=True)
+class Batch:
+    contacts: pd.DataFrame
+    agent_states: pd.DataFrame
+
+
+def log_meta(scenario: Scenario, seed: int) -> LogMeta:
+    return LogMeta(
         interval_s=scenario.horizon.interval_s,
         horizon_s=scenario.horizon.days * DAY_S,
         start_date=scenario.horizon.start_date,
@@ -36,7 +40,98 @@ def build_log(scenario: Scenario, run: Run, seed: int) -> InteractionLog:
             "costs": cost_data(scenario),
         },
     )
-    return InteractionLog(contacts, states, meta)
+
+
+class LogBuilder:
+    """The tables of a run's finished contacts and closed agent spells, batch by batch.
+
+    Chats an agent holds at once overlap and merge into one busy spell; a merged spell
+    still open when a batch is cut (it ends at or after the cut, where a later chat may
+    join it) waits for a later batch.
+    """
+
+    def __init__(self, scenario: Scenario, pool: AgentPool):
+        self.scenario, self.pool = scenario, pool
+        groups = scenario.agent_groups
+        self.agent_ids = [f"{groups[g].name}-{k + 1:03d}" for g, k in zip(pool.group, pool.rank)]
+        self.agent_group = np.asarray(pool.group + [-1], dtype=np.int64)  # [-1]: no agent
+        self.open_chats = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))  # (agent, start, end)
+
+    def batch(self, record: ContactRecord, slots, now: float, last: bool) -> Batch:
+        """Rows of the contacts at `slots` (finished) and the agent spells closed so far;
+        `last`: the run has ended, every spell is closed."""
+        slots = np.asarray(slots, dtype=np.int64)
+        columns = {name: np.asarray(getattr(record, name), dtype=dtype)[slots] if len(slots)
+                   else np.zeros(0, dtype) for name, dtype in _RECORD_DTYPES.items()}
+        order = np.argsort(columns["contact_id"], kind="stable")
+        columns = {name: values[order] for name, values in columns.items()}
+        contacts = _contacts(self.scenario, columns, self.agent_ids, self.agent_group)
+        states = self._agent_states(columns, record, now, last)
+        return Batch(contacts, states)
+
+    def _agent_states(self, c: dict[str, np.ndarray], record: ContactRecord, now: float,
+                      last: bool) -> pd.DataFrame:
+        """Loop-recorded spells plus busy and wrap spells derived from the contacts worked.
+
+        A contact handled on its own gives a busy spell (talk) and a wrap spell. The chats of
+        an agent who holds several at once overlap: they merge into busy spells covering talk
+        and wrap.
+        """
+        scenario, pool = self.scenario, self.pool
+        worked = (c["outcome"] == ANSWERED) | (c["outcome"] == NO_ANSWER)
+        who = c["agent"][worked]
+        start = c["answer_s"][worked]
+        talk_end = start + c["handle_s"][worked]
+        end = c["end_s"][worked]
+        group_of_agent = np.asarray(pool.group, dtype=np.int64)
+        holds_many = np.asarray([g.max_chats > 1 for g in scenario.agent_groups] + [False])
+        is_chat = np.asarray([q.channel == "chat" for q in scenario.queues])
+        # Chats of agents who hold several at once overlap; anything else is one at a time.
+        many = (holds_many[group_of_agent[who]] & is_chat[c["queue"][worked]]
+                if len(who) else np.zeros(0, dtype=bool))
+        one = ~many
+        held_agent, held_start, held_end = self.open_chats
+        merged_agent, merged_start, merged_end = _merge(np.concatenate([held_agent, who[many]]),
+                                                        np.concatenate([held_start, start[many]]),
+                                                        np.concatenate([held_end, end[many]]))
+        closed = np.ones(len(merged_agent), bool) if last else merged_end < now
+        self.open_chats = (merged_agent[~closed], merged_start[~closed], merged_end[~closed])
+        merged_agent, merged_start, merged_end = merged_agent[closed], merged_start[closed], merged_end[closed]
+        tries = record.try_agent  # unanswered callback tries: busy
+        state_names = STATE_LABELS + ["wrap"]
+        busy, wrap = STATE_LABELS.index("busy"), len(STATE_LABELS)
+        agent = np.concatenate([_ints(pool.spell_agent), who[one], who[one], merged_agent, _ints(tries)])
+        state = np.concatenate([_ints(pool.spell_state), np.full(one.sum(), busy), np.full(one.sum(), wrap),
+                                np.full(len(merged_agent) + len(tries), busy)]).astype(np.int64)
+        start_s = np.concatenate([_floats(pool.spell_start_s), start[one], talk_end[one],
+                                  merged_start, _floats(record.try_start_s)])
+        end_s = np.concatenate([_floats(pool.spell_end_s), talk_end[one], end[one],
+                                merged_end, _floats(record.try_end_s)])
+        pool.clear_spells()
+        kept = np.flatnonzero(end_s > start_s)  # no wrap, or zero handle time
+        order = kept[np.lexsort((start_s[kept], agent[kept]))]  # by agent, then start; stable
+        agent, state, start_s, end_s = agent[order], state[order], start_s[order], end_s[order]
+        groups = group_of_agent[agent]
+        partners, partner_of_group = _partners(scenario)
+        return pd.DataFrame({
+            "agent_id": labels(self.agent_ids, agent),
+            "agent_group": labels([g.name for g in scenario.agent_groups], groups),
+            "partner": labels(partners, partner_of_group[groups]),
+            "state": labels(state_names, state),
+            "start_s": start_s,
+            "end_s": end_s,
+        })
+
+
+# The record's columns a batch reads, as numpy types.
+_RECORD_DTYPES = {
+    "contact_id": np.int64, "issue": np.int64, "key": np.uint64, "attempt": np.int64,
+    "segment": np.int64, "queue": np.int64, "reason_pos": np.int64, "arrival_s": np.float64,
+    "enqueue_s": np.float64, "answer_s": np.float64, "abandon_s": np.float64,
+    "end_s": np.float64, "outcome": np.int64, "agent": np.int64, "handle_s": np.float64,
+    "wrap_s": np.float64, "resolved": np.int64, "transferred_to": np.int64, "callback": bool,
+    "callback_tries": np.int64,
+}
 
 
 def cost_data(scenario: Scenario) -> dict:
@@ -74,63 +169,53 @@ def _partners(scenario: Scenario) -> tuple[list[str], np.ndarray]:
     return partners, np.asarray(codes, dtype=np.int64)
 
 
-def _contacts(scenario, run: Run, agent_ids, agent_group) -> pd.DataFrame:
-    record = run.record
-    count = len(record)
+def _contacts(scenario, c: dict[str, np.ndarray], agent_ids, agent_group) -> pd.DataFrame:
     queues = scenario.queues
     reasons = reason_table(scenario)
-    q = _ints(record.queue)
+    q = c["queue"]
     # Flat index of (queue, reason position) into every queue's reasons, for per-reason flags.
     offsets = np.cumsum([0] + [len(r) for r in reasons.by_queue])
-    flat = offsets[q] + _ints(record.reason_pos)
+    flat = offsets[q] + c["reason_pos"]
     reason_name = np.asarray([n for names in reasons.name_idx for n in names], dtype=np.int64)
     avoidable = np.asarray([r.avoidable for rs in reasons.by_queue for r in rs], dtype=bool)
-    outcome = _ints(record.outcome)
+    outcome = c["outcome"]
     worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)  # an agent spent time on it
-    agent = _ints(record.agent)
+    agent = c["agent"]
     group = agent_group[agent]  # agent -1 reads the [-1] sentinel
-    resolved = _ints(record.resolved)
+    resolved = c["resolved"]
     group_names = [g.name for g in scenario.agent_groups]
     queue_names = [x.name for x in queues]
     partners, partner_of_group = _partners(scenario)
-    numbers = {
-        "issue_id": _ints(record.issue),
-        "attempt": _ints(record.attempt),
-        "segment": _ints(record.segment),
-        "enqueue_s": _floats(record.enqueue_s),
-        "answer_s": _floats(record.answer_s),
-    }
     surveyed = survey_answers(
-        scenario.survey, numbers, outcome == ANSWERED, resolved == NO,
-        np.asarray([g.resolution_factor for g in scenario.agent_groups] + [1.0])[group],
-        np.asarray(record.issue_key, dtype=np.uint64))
+        scenario.survey, c, outcome == ANSWERED, resolved == NO,
+        np.asarray([g.resolution_factor for g in scenario.agent_groups] + [1.0])[group])
     return pd.DataFrame({
-        "contact_id": np.arange(count, dtype=np.int64),
-        "issue_id": numbers["issue_id"],
-        "customer_id": _ints(record.customer),
-        "attempt": numbers["attempt"],
-        "segment": numbers["segment"],
+        "contact_id": c["contact_id"],
+        "issue_id": c["issue"],
+        "customer_id": c["issue"],  # a customer is numbered by their issue's first contact
+        "attempt": c["attempt"],
+        "segment": c["segment"],
         "channel": labels([x.channel for x in queues], q),
         "queue": labels(queue_names, q),
         "reason": labels(reasons.names, reason_name[flat]),
         "avoidable": avoidable[flat],
-        "arrival_s": _floats(record.arrival_s),
-        "enqueue_s": numbers["enqueue_s"],
-        "answer_s": numbers["answer_s"],
-        "abandon_s": _floats(record.abandon_s),
-        "end_s": _floats(record.end_s),
+        "arrival_s": c["arrival_s"],
+        "enqueue_s": c["enqueue_s"],
+        "answer_s": c["answer_s"],
+        "abandon_s": c["abandon_s"],
+        "end_s": c["end_s"],
         "outcome": labels(OUTCOME_LABELS, outcome),
         "agent_id": labels(agent_ids, agent),
         "agent_group": labels(group_names, group),
         "partner": labels(partners, partner_of_group[group]),
-        "handle_s": np.where(worked, _floats(record.handle_s), np.nan),
-        "wrap_s": np.where(worked, _floats(record.wrap_s), np.nan),
+        "handle_s": np.where(worked, c["handle_s"], np.nan),
+        "wrap_s": np.where(worked, c["wrap_s"], np.nan),
         "resolved": pd.arrays.BooleanArray(resolved == YES, resolved == UNKNOWN),
-        "transferred_to": labels(queue_names, record.transferred_to),
-        "callback": np.asarray(record.callback, dtype=bool),
+        "transferred_to": labels(queue_names, c["transferred_to"]),
+        "callback": c["callback"],
         **surveyed,
         # Beyond the contract: how many times the company called a callback customer.
-        "callback_tries": _ints(record.callback_tries),
+        "callback_tries": c["callback_tries"],
     })
 
 
@@ -140,60 +225,6 @@ def _ints(values: list[int]) -> np.ndarray:
 
 def _floats(values: list[float]) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
-
-
-def _agent_states(scenario, run: Run, agent_ids) -> pd.DataFrame:
-    """Loop-recorded spells plus busy and wrap spells derived from the contacts worked.
-
-    A contact handled on its own gives a busy spell (talk) and a wrap spell. The chats of
-    an agent who holds several at once overlap: they merge into busy spells covering talk
-    and wrap.
-    """
-    pool, record = run.agents, run.record
-    # Full-length conversions are indexed at once, so they die here (peak memory).
-    outcome = _ints(record.outcome)
-    worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)
-    who = _ints(record.agent)[worked]
-    start = _floats(record.answer_s)[worked]
-    talk_end = start + _floats(record.handle_s)[worked]
-    end = _floats(record.end_s)[worked]
-    group_of_agent = np.asarray(pool.group, dtype=np.int64)
-    holds_many = np.asarray([g.max_chats > 1 for g in scenario.agent_groups] + [False])
-    is_chat = np.asarray([q.channel == "chat" for q in scenario.queues])
-    # Chats of agents who hold several at once overlap; anything else is one at a time.
-    many = (holds_many[group_of_agent[who]] & is_chat[_ints(record.queue)[worked]]
-            if len(who) else np.zeros(0, dtype=bool))
-    one = ~many
-    merged_agent, merged_start, merged_end = _merge(who[many], start[many], end[many])
-    tries = record.try_agent  # unanswered callback tries: busy
-    state_names = STATE_LABELS + ["wrap"]
-    busy, wrap = STATE_LABELS.index("busy"), len(STATE_LABELS)
-    agent = np.concatenate([_ints(pool.spell_agent), who[one], who[one], merged_agent, _ints(tries)])
-    state = np.concatenate([_ints(pool.spell_state), np.full(one.sum(), busy), np.full(one.sum(), wrap),
-                            np.full(len(merged_agent) + len(tries), busy)]).astype(np.int64)
-    start_s = np.concatenate([np.asarray(pool.spell_start_s, dtype=np.float64), start[one], talk_end[one],
-                              merged_start, np.asarray(record.try_start_s, dtype=np.float64)])
-    end_s = np.concatenate([np.asarray(pool.spell_end_s, dtype=np.float64), talk_end[one], end[one],
-                            merged_end, np.asarray(record.try_end_s, dtype=np.float64)])
-    kept = np.flatnonzero(end_s > start_s)  # no wrap, or zero handle time
-    order = kept[np.lexsort((start_s[kept], agent[kept]))]  # by agent, then start; stable
-    del kept
-    # Reordered one by one, so each unordered column is freed before the next (peak memory).
-    agent = agent[order]
-    state = state[order]
-    start_s = start_s[order]
-    end_s = end_s[order]
-    del order
-    groups = group_of_agent[agent]
-    partners, partner_of_group = _partners(scenario)
-    return pd.DataFrame({
-        "agent_id": labels(agent_ids, agent),
-        "agent_group": labels([g.name for g in scenario.agent_groups], groups),
-        "partner": labels(partners, partner_of_group[groups]),
-        "state": labels(state_names, state),
-        "start_s": start_s,
-        "end_s": end_s,
-    })
 
 
 def _merge(agent: np.ndarray, start: np.ndarray, end: np.ndarray):

@@ -21,14 +21,13 @@ from sim.scenario.behaviours import Survey
 
 
 def survey_answers(survey: Survey, contacts: Mapping[str, np.ndarray], answered: np.ndarray,
-                   unresolved: np.ndarray, resolution_factor: np.ndarray,
-                   issue_keys: np.ndarray) -> dict[str, np.ndarray]:
-    """Answers per contact row. `contacts`: the log's numeric columns (issue_id, attempt,
-    segment, enqueue_s, answer_s); `issue_keys`: each issue's customer key (uint64)."""
+                   unresolved: np.ndarray, resolution_factor: np.ndarray) -> dict[str, np.ndarray]:
+    """Answers per contact row. `contacts`: numeric columns per row: key (the customer's
+    uint64 dice), attempt, segment, enqueue_s, answer_s."""
     count = len(answered)
     if survey.response_share == 0:
         return {name: np.full(count, np.nan) for name in ("csat", "nps", "ces")}
-    keys = issue_keys[contacts["issue_id"]]
+    keys = contacts["key"]
     at = position(contacts["attempt"], contacts["segment"])
     responds = (uniforms(keys, "survey/respond", at) < survey.response_share) & answered
     wait_min = (contacts["answer_s"] - contacts["enqueue_s"]) / 60.0
