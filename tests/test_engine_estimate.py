@@ -25,14 +25,14 @@ def test_a_trillion_contacts_is_refused_with_the_estimate_not_a_numpy_crash():
         simulate(one_queue(1e12))
     message = str(err.value)
     assert "about 1,000,000,000,000 contacts" in message
-    assert "about 1,200 TB of memory" in message
+    assert "about 850 TB of memory" in message
     assert "allow_large=True" in message and "\n" not in message
 
 
 def test_the_limit_is_the_available_memory_and_allow_large_overrides(monkeypatch):
-    scenario = one_queue(100)  # ~100 contacts, ~120 kB
+    scenario = one_queue(100)  # ~100 contacts, ~85 kB
     monkeypatch.setattr(estimate, "available_memory_bytes", lambda: 50_000)
-    with pytest.raises(InputError, match=r"about 100 contacts, about 120 kB .*\(50 kB\)"):
+    with pytest.raises(InputError, match=r"about 100 contacts, about 85 kB .*\(50 kB\)"):
         simulate(scenario, seed=1)
     assert len(simulate(scenario, seed=1, allow_large=True).contacts) > 50
     monkeypatch.setattr(estimate, "available_memory_bytes", lambda: 200_000)

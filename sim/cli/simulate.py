@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from sim.log_schema import FORMATS
@@ -36,31 +37,39 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def simulate_file(args: argparse.Namespace) -> tuple[Scenario, InteractionLog]:
-    """Load the scenario file and simulate it, with a progress bar on a terminal."""
-    from tqdm import tqdm
-
+    """Load the scenario file and simulate it in memory, with a progress bar on a terminal."""
     from sim.engine import simulate
     from sim.scenario import load_scenario
 
     scenario = load_scenario(args.scenario)
-    with tqdm(total=100, unit="%", desc="simulating", disable=args.quiet or None, leave=False) as bar:
-        log = simulate(scenario, seed=args.seed, allow_large=args.allow_large,
-                       progress=lambda f: bar.update(round(100 * f) - bar.n))
+    with _progress_bar(args) as progress:
+        log = simulate(scenario, seed=args.seed, allow_large=args.allow_large, progress=progress)
     return scenario, log
 
 
+@contextmanager
+def _progress_bar(args: argparse.Namespace):
+    """A progress(fraction) callback drawing a bar on a terminal (none with --quiet)."""
+    from tqdm import tqdm
+
+    with tqdm(total=100, unit="%", desc="simulating", disable=args.quiet or None, leave=False) as bar:
+        yield lambda fraction: bar.update(round(100 * fraction) - bar.n)
+
+
 def run(args: argparse.Namespace) -> int:
-    from sim.interaction_log import check_writable, write_log
+    """Stream the log to disk as the run goes (memory stays flat in the horizon)."""
+    from sim.engine import simulate_to
+    from sim.interaction_log import check_writable
+    from sim.scenario import load_scenario
 
     check_writable(args.out)  # refuse before a long run, not after it
-    _, log = simulate_file(args)
-    out = write_log(log, args.out, args.format)
-    outcomes = log.contacts["outcome"].value_counts()
-    print(
-        f"wrote {out}: {len(log.contacts):,} contacts "
-        f"({', '.join(f'{n:,} {label}' for label, n in outcomes.items())}), "
-        f"{len(log.agent_states):,} agent-state spells",
-    )
+    scenario = load_scenario(args.scenario)
+    with _progress_bar(args) as progress:
+        written = simulate_to(scenario, args.out, args.format, seed=args.seed,
+                              allow_large=args.allow_large, progress=progress)
+    outcomes = ", ".join(f"{n:,} {label}" for label, n in written.outcomes.most_common())
+    print(f"wrote {args.out}: {written.contacts:,} contacts ({outcomes}), "
+          f"{written.spells:,} agent-state spells")
     return 0
 
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -36,9 +38,22 @@ def simulate(scenario: Scenario, seed: int | None = None, progress: Progress | N
                           _joined([b.agent_states for b in batches]), log_meta(scenario, seed))
 
 
+@dataclass
+class Written:
+    """What `simulate_to` wrote: the directory, contacts per outcome, agent-state spells."""
+
+    path: Path
+    outcomes: Counter = field(default_factory=Counter)
+    spells: int = 0
+
+    @property
+    def contacts(self) -> int:
+        return sum(self.outcomes.values())
+
+
 def simulate_to(scenario: Scenario, out_dir: str | os.PathLike, fmt: str = "parquet",
                 seed: int | None = None, progress: Progress | None = None,
-                allow_large: bool = False) -> Path:
+                allow_large: bool = False) -> Written:
     """Run `scenario` once, writing its log into `out_dir` batch by batch (see
     `sim.interaction_log.LogWriter`): memory follows the contacts in play, not the horizon.
     The directory appears whole when the run ends, or not at all."""
@@ -46,8 +61,16 @@ def simulate_to(scenario: Scenario, out_dir: str | os.PathLike, fmt: str = "parq
         check_fits(scenario, streamed=True)
     seed = scenario.seed if seed is None else seed
     with LogWriter(out_dir, fmt) as writer:
-        _run(scenario, seed, progress, lambda batch: writer.write(batch.contacts, batch.agent_states))
-        return writer.finish(log_meta(scenario, seed))
+        written = Written(writer.out)
+
+        def write(batch: Batch) -> None:
+            writer.write(batch.contacts, batch.agent_states)
+            written.outcomes.update(batch.contacts["outcome"].value_counts().to_dict())
+            written.spells += len(batch.agent_states)
+
+        _run(scenario, seed, progress, write)
+        written.path = writer.finish(log_meta(scenario, seed))
+    return written
 
 
 def _run(scenario: Scenario, seed: int, progress: Progress | None, emit) -> None:
@@ -58,4 +81,4 @@ def _joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
-__all__ = ["simulate", "simulate_to", "expected_contacts", "estimated_peak_bytes"]
+__all__ = ["simulate", "simulate_to", "Written", "expected_contacts", "estimated_peak_bytes"]

@@ -40,6 +40,10 @@ class Customers:
     def __len__(self) -> int:
         return len(self.arrival_s)
 
+    def rows(self, start: int, stop: int) -> "Customers":
+        """Rows start .. stop - 1 (views, not copies)."""
+        return Customers(**{name: values[start:stop] for name, values in vars(self).items()})
+
 
 class CustomerDays:
     """A run's first contacts, handed out one day at a time, in order.
@@ -52,13 +56,18 @@ class CustomerDays:
     def __init__(self, scenario: Scenario, seed: int):
         self.days = scenario.horizon.days
         self._queues = [_QueueDraws(scenario, q, seed) for q in range(len(scenario.queues))]
-        per_day = sum(queue.per_day for queue in self._queues)
+        self._per_interval = sum(queue.counts for queue in self._queues)  # (days, intervals)
+        per_day = self._per_interval.sum(axis=1)
         self._first_id = np.concatenate([[0], np.cumsum(per_day)]).tolist()
         self.total = self._first_id[-1]
         self._next_day = 0
 
     def first_id(self, day: int) -> int:
         return self._first_id[day]
+
+    def interval_counts(self, day: int) -> np.ndarray:
+        """First contacts arriving in each open interval of `day`, all queues."""
+        return self._per_interval[day]
 
     def draw(self, day: int) -> Customers:
         """Day `day`'s first contacts; days must be drawn in order, each once."""
@@ -83,7 +92,6 @@ class _QueueDraws:
         self.arrivals = stream(seed, f"arrivals/{name}")
         self.counts = arrival_counts(scenario.expected_arrivals(queue), queue.arrivals.day_to_day_cv,
                                      self.arrivals)
-        self.per_day = self.counts.sum(axis=1)
         self.reasons = queue_reasons(queue)
         self.shares = reason_shares(queue)
         names = ("reason", "handle", "wrap", "patience", "ivr", "self_service", "overflow", "customer")

@@ -33,8 +33,8 @@ from sim.engine.rosters import AgentRoster, works_after_hours
 from sim.scenario import DAY_S, Scenario
 
 Progress = Callable[[float], None]
-# Finished contacts are handed to the log at the first day start after this many have
-# gathered: the rows a run holds stay near a day's worth, and a log's row groups this size.
+# Finished contacts are handed to the log at the first interval start after this many
+# contacts have joined the run: what a run holds stays near this, and a log's row groups too.
 FLUSH_CONTACTS = 50_000
 
 
@@ -42,7 +42,7 @@ class Run(AgentDuty):
     """One simulation of a scenario over its customers, drawn day by day, and rosters.
 
     The log leaves the run in batches, handed to `emit` as they are done: finished contacts
-    at day starts once FLUSH_CONTACTS have gathered (see `_flush`), the rest at the end.
+    at interval starts once FLUSH_CONTACTS more have joined (see `_flush`), the rest at the end.
     """
 
     def __init__(self, scenario: Scenario, customers: CustomerDays, rosters: list[AgentRoster],
@@ -52,6 +52,8 @@ class Run(AgentDuty):
         self.customers = customers
         self.emit = emit
         self.flush_contacts = FLUSH_CONTACTS  # read here, so a test can lower it
+        self.flush_at = self.flush_contacts  # record size at which finished contacts leave
+        self.intervals_per_day = scenario.horizon.intervals_per_day
         self.record = ContactRecord(customers.total)
         self.hours = OpenHours(scenario.horizon)
         self.end_s = self.hours.last_close_s
@@ -105,8 +107,8 @@ class Run(AgentDuty):
         if self.progress:
             for start_s in self.interval_starts_s:
                 At(env, start_s, self._on_progress)
-        for day in range(self.customers.days):
-            At(env, day * DAY_S, self._on_new_day, day)
+        if self.interval_starts_s:
+            At(env, self.interval_starts_s[0], self._on_interval, 0)
         if self.after_hours:
             for day in range(self.hours.days):
                 At(env, day * DAY_S + self.hours.open_s, self._on_open)
@@ -145,7 +147,7 @@ class Run(AgentDuty):
         renumber the slots still in play everywhere one is held: lines, overflow waits,
         live counts, redial decisions, first contacts not yet queued, pending events.
 
-        Only at day starts, between events, so no handler holds a slot while it runs.
+        Only at interval starts, between events, so no handler holds a slot while it runs.
         """
         record = self.record
         self.emit(self.log.batch(record, finished, now, last=False))
@@ -167,25 +169,34 @@ class Run(AgentDuty):
 
     # --- contacts arriving -----------------------------------------------------------------
 
-    def _on_new_day(self, event) -> None:
-        """Draw the day's customers and merge those who queue into the first contacts
-        waiting to queue (a caller still in the IVR at midnight among them), in enqueue
-        order, ties by id. Finished contacts leave for the log first, if enough gathered."""
-        day, record = event._value, self.record
-        if day > 0:
-            finished = record.finished()
-            if len(finished) >= self.flush_contacts:
-                self._flush(finished, event.time_s)
-        customers = self.customers.draw(day)
-        slots = record.admit(customers, self.customers.first_id(day))
-        queued = np.flatnonzero(~customers.self_served)
-        pending = self.first_contacts[self.next_first:] + [slots[i] for i in queued.tolist()]
-        overflow = self.first_overflow[self.next_first:] + customers.overflow[queued].tolist()
+    def _on_interval(self, event) -> None:
+        """Admit the first contacts arriving in this interval (a day's are drawn at its
+        first interval) and merge those who queue into the first contacts waiting to queue
+        (a caller still in the IVR among them), in enqueue order, ties by id. Before that,
+        finished contacts leave for the log if enough joined since the last time."""
+        k, record, customers = event._value, self.record, self.customers
+        if k + 1 < len(self.interval_starts_s):
+            At(self.env, self.interval_starts_s[k + 1], self._on_interval, k + 1)
+        if len(record) >= self.flush_at:
+            self._flush(record.finished(), event.time_s)
+            self.flush_at = len(record) + self.flush_contacts
+        day, i = divmod(k, self.intervals_per_day)
+        if i == 0:
+            self.today = customers.draw(day)
+            self.today_rows = [0, *np.cumsum(customers.interval_counts(day)).tolist()]
+        lo, hi = self.today_rows[i], self.today_rows[i + 1]
+        if lo == hi:
+            return
+        block = self.today.rows(lo, hi)
+        slots = record.admit(block, customers.first_id(day) + lo)
+        queued = np.flatnonzero(~block.self_served)
+        pending = self.first_contacts[self.next_first:] + [slots[j] for j in queued.tolist()]
+        overflow = self.first_overflow[self.next_first:] + block.overflow[queued].tolist()
         enqueue_s = np.asarray([record.enqueue_s[c] for c in pending])
         ids = np.asarray([record.contact_id[c] for c in pending])
         order = np.lexsort((ids, enqueue_s)).tolist()
-        self.first_contacts = [pending[i] for i in order]
-        self.first_overflow = [overflow[i] for i in order]
+        self.first_contacts = [pending[j] for j in order]
+        self.first_overflow = [overflow[j] for j in order]
         self.next_first = 0
         self.first_token += 1  # a first-contact event already scheduled may now be too late
         if self.first_contacts:

@@ -1,9 +1,10 @@
 """How big a run will be, before it starts: expected contacts and peak memory.
 
-The engine holds every contact of a run in memory until the log is built, so a scenario
-with too much volume for the machine would crash in numpy (daily_volume = 1e12) or swap
-for minutes before failing (5e7). `check_fits` refuses such a run up front with the
-estimate in the message; `simulate(..., allow_large=True)` runs it anyway.
+A run built in memory (`simulate`) holds its whole log; a streamed run (`simulate_to`)
+holds about a day of customers and a batch of finished contacts, whatever the horizon. A
+scenario with too much volume for the machine would crash in numpy (daily_volume = 1e12)
+or swap for minutes before failing: `check_fits` refuses such a run up front with the
+estimate in the message; `allow_large=True` runs it anyway.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import os
 from sim.errors import InputError
 from sim.scenario import Scenario
 
-# Peak memory of the run per contact, above imports: measured at 1,070-1,100 bytes for
-# 400,000 contacts of a plain inbound queue (issue 16 found ~1.1 KB at 1M), rounded up.
-# Behaviours add follow-up contacts, which `expected_contacts` does not count.
-BYTES_PER_CONTACT = 1200
+# Peak memory per contact above imports, rounded up: measured (benchmarks/bench_scale.py,
+# 1,078,489 contacts) at 766 bytes for a run built in memory; a streamed run's 174 MB
+# is 650 bytes per contact of a day (216,000) plus a batch (50,000). Behaviours add
+# follow-up contacts, which `expected_contacts` does not count.
+BYTES_PER_CONTACT = 850
 
 
 def expected_contacts(scenario: Scenario) -> float:
