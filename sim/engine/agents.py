@@ -29,10 +29,7 @@ class AgentPool:
         self.on_duty = [0] * group_count  # scheduled agents per group
         self.idle = [OrderedDict() for _ in range(group_count)]  # load 0, longest idle first
         self.chatting = [OrderedDict() for _ in range(group_count)]  # holding chats, room for more
-        self.spell_agent: list[int] = []
-        self.spell_state: list[int] = []
-        self.spell_start_s: list[float] = []
-        self.spell_end_s: list[float] = []
+        self.spells: list[float] = []  # flat: agent, state, start_s, end_s of each spell
 
     def __len__(self) -> int:
         return len(self.group)
@@ -41,16 +38,6 @@ class AgentPool:
         """Close the agent's current spell at `now` and start `state`."""
         since = self.since_s[agent]
         if now > since and self.state[agent] != BUSY:
-            self.spell_agent.append(agent)
-            self.spell_state.append(self.state[agent])
-            self.spell_start_s.append(since)
-            self.spell_end_s.append(now)
+            self.spells += (agent, self.state[agent], since, now)
         self.state[agent] = state
         self.since_s[agent] = now
-
-    def clear_spells(self) -> None:
-        """Forget the spells recorded so far (handed to the log)."""
-        self.spell_agent.clear()
-        self.spell_state.clear()
-        self.spell_start_s.clear()
-        self.spell_end_s.clear()

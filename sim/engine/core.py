@@ -2,8 +2,8 @@
 
 Built on SimPy's event loop with plain callbacks instead of a process per contact. A plain
 inbound run schedules one event per contact handled (its end, after wrap), two per agent
-duty window, and at most one per arrival (arrivals that come before any other event are
-taken in one go), and nothing else. Abandonment is lazy: a caller's deadline
+duty window and one per interval (admitting its arrivals, and passing finished contacts to
+the log), and nothing else: first contacts are a feed the loop reads beside the schedule. Abandonment is lazy: a caller's deadline
 (enqueue + patience) is read when an agent reaches them, and callers whose deadline has
 passed are logged as abandoned at that deadline — exact for FCFS lines, and no timer for
 the callers who are answered in time. Rules that need the true live line (callback offers,
@@ -14,6 +14,7 @@ timer, since their redial must start at the moment they hang up.
 from __future__ import annotations
 
 from collections import deque
+from math import inf as INF
 from typing import Callable
 
 import numpy as np
@@ -78,8 +79,7 @@ class Run(AgentDuty):
         self.first_contacts: list[int] = []
         self.first_overflow: list[bool] = []
         self.next_first = 0
-        self.first_token = 0  # tells the current first-contact event from superseded ones
-        self.log = LogBuilder(scenario, self.agents)
+        self.next_s = INF  # enqueue time of the next first contact (run_until_empty's feed)
         # Fast lanes for the plain inbound case: no rule at arrival, nothing but handle time.
         self.plain_queue = [r.overflow_line < 0 and r.callback is None for r in self.do.queue_rules]
         self.plain_handling = [not (self.is_chat[q] or self.do.queue_rules[q].callback or self.do.models_outcome[q])
@@ -93,6 +93,10 @@ class Run(AgentDuty):
                                  if spec.overflow is not None and spec.overflow.to == group.name]
                                 for group in scenario.agent_groups]
         self.blocked = [[] for _ in scenario.queues]  # overflow due, partner away
+        self.release = self._on_release  # bound once: scheduled for every contact answered
+        follow_ups = (any(self.redials) or any(self.do.models_outcome)
+                      or any(rules.callback for rules in self.do.queue_rules))
+        self.log = LogBuilder(scenario, self.agents, follow_ups)
 
     # --- running ---------------------------------------------------------------------------
 
@@ -112,7 +116,7 @@ class Run(AgentDuty):
         if self.after_hours:
             for day in range(self.hours.days):
                 At(env, day * DAY_S + self.hours.open_s, self._on_open)
-        run_until_empty(env)
+        run_until_empty(env, feed=self)
         self.end_s = max(self.end_s, env.now)
         self._finish()
         if self.progress:
@@ -198,18 +202,16 @@ class Run(AgentDuty):
         self.first_contacts = [pending[j] for j in order]
         self.first_overflow = [overflow[j] for j in order]
         self.next_first = 0
-        self.first_token += 1  # a first-contact event already scheduled may now be too late
-        if self.first_contacts:
-            At(self.env, record.enqueue_s[self.first_contacts[0]], self._on_first_contact, self.first_token)
+        self.next_s = record.enqueue_s[self.first_contacts[0]] if self.first_contacts else INF
 
-    def _on_first_contact(self, event) -> None:
-        """Enqueue the next first contact, and the ones after it that come before any other
-        event: they need no event of their own (env.now lags behind, which nothing reads)."""
-        if event._value != self.first_token:
-            return  # superseded when a new day's customers were merged in
+    def take(self) -> None:
+        """Enqueue the next first contact, and the ones after it that come before the next
+        scheduled event: first contacts need no event of their own (the loop compares
+        `next_s` with the schedule; env.now lags behind within a run of them, which nothing
+        reads)."""
         first, enqueue_s, queue = self.first_contacts, self.record.enqueue_s, self.record.queue
-        peek = self.env.peek
-        i, now = self.next_first, event.time_s
+        schedule = self.env._queue  # read directly: env.peek() is a call per contact
+        i, now = self.next_first, self.next_s
         while True:
             c = first[i]
             if self.plain_queue[queue[c]]:
@@ -218,12 +220,12 @@ class Run(AgentDuty):
                 self._enqueue(c, now, self.first_overflow[i])
             i += 1
             if i == len(first):
+                now = INF
                 break
             now = enqueue_s[first[i]]
-            if now >= peek():
-                At(self.env, now, self._on_first_contact, self.first_token)
+            if schedule and now >= schedule[0][0]:
                 break
-        self.next_first = i
+        self.next_first, self.next_s = i, now
 
     def _on_follow_up(self, event) -> None:
         self._enqueue(event._value, event.time_s, False)
@@ -333,20 +335,20 @@ class Run(AgentDuty):
 
     def _answer(self, c: int, agent: int, now: float) -> None:
         agents, record = self.agents, self.record
-        load = agents.load[agent]
         if agents.state[agent] != BUSY:  # not straight from the previous contact
             agents.enter(agent, BUSY, now)
-        load = agents.load[agent] = load + 1
+        load = agents.load[agent] = agents.load[agent] + 1
         record.agent[c] = agent
         record.answer_s[c] = now
         q = record.queue[c]
         if self.plain_handling[q]:
             record.outcome[c] = ANSWERED
-            handle_s = record.handle_s[c] = record.handle_s[c] * self.handle_scale[agents.group[agent]][q]
+            handle = record.handle_s
+            handle_s = handle[c] = handle[c] * self.handle_scale[agents.group[agent]][q]
             end_s = record.end_s[c] = now + handle_s + record.wrap_s[c]
         else:
             end_s = self._answer_with_behaviours(c, agent, q, load, now)
-        At(self.env, end_s, self._on_release, agent)
+        At(self.env, end_s, self.release, agent)
 
     def _answer_with_behaviours(self, c: int, agent: int, q: int, load: int, now: float) -> float:
         """Chats held at once, callback tries, resolution and transfers."""
@@ -411,8 +413,15 @@ class Run(AgentDuty):
         if load == 0:
             if agents.capacity[agent] > 1:
                 agents.chatting[agents.group[agent]].pop(agent, None)
-            if agents.scheduled[agent] and not agents.break_due_s[agent]:
-                self._seek_work(agent, now)  # the common case, without a call through _free
+                self._free(agent, now)
+            elif agents.scheduled[agent] and not agents.break_due_s[agent]:
+                # The common case, without calls through _free and _seek_work: take the
+                # next contact, or go idle (from busy, which leaves no spell to record).
+                g = agents.group[agent]
+                if not self._seek(agent, self.lines.serves[g], now):
+                    agents.state[agent] = AVAILABLE
+                    agents.since_s[agent] = now
+                    agents.idle[g][agent] = None
             else:
                 self._free(agent, now)
         elif agents.scheduled[agent] and not agents.break_due_s[agent]:

@@ -1,5 +1,5 @@
 """The one kind of event the engine schedules, a callback at an exact time, and the loop
-that fires them.
+that fires them (beside a feed of first contacts, which need no event each).
 
 Both read SimPy's private schedule (`Environment._queue`, a heap of (time, priority, id,
 event) tuples, and `_eid`): measured on the bench's 500-agent day, this loop instead of
@@ -9,6 +9,7 @@ heap's layout changes.
 """
 
 from heapq import heappop, heappush
+from math import inf as INF
 
 import simpy
 from simpy.events import NORMAL
@@ -22,26 +23,43 @@ class At(simpy.events.Event):
     it fires: now + (t - now) could round.
     """
 
+    _ok = True  # it never fails (what Environment.step reads after the callbacks)
+
     def __init__(self, env: simpy.Environment, time_s: float, callback, payload=None):
         if not time_s >= env._now:  # a real check: `python -O` strips asserts (NaN fails too)
             raise ValueError(f"event at {time_s} s scheduled at {env._now} s: "
                              "an event in the past would turn the clock back")
-        self.env = env
+        # Only what firing it reads: an At is created per contact, so every attribute counts.
         self.callbacks = [callback]
         self._value = payload
-        self._ok = True
         self.time_s = time_s
         heappush(env._queue, (time_s, NORMAL, next(env._eid), self))
 
 
-def run_until_empty(env: simpy.Environment) -> None:
+def run_until_empty(env: simpy.Environment, feed=None) -> None:
     """`env.run()` for a schedule that holds only `At` events: each has one callback and
     cannot fail, so SimPy's per-event generality (callback lists, failure and
-    StopSimulation handling) is skipped."""
+    StopSimulation handling) is skipped.
+
+    `feed`, if given, is a time-ordered source of work that needs no event of its own
+    (the engine's first contacts): `feed.next_s` is when its next item is due (inf: none
+    left), and `feed.take()` handles it, and the ones after it due before the schedule's
+    next event. An event due at the same time as the feed's item fires first."""
     queue = env._queue
-    while queue:
-        env._now, _, _, event = heappop(queue)
-        event.callbacks[0](event)
+    if feed is None:
+        while queue:
+            env._now, _, _, event = heappop(queue)
+            event.callbacks[0](event)
+        return
+    while True:
+        if queue and queue[0][0] <= feed.next_s:
+            env._now, _, _, event = heappop(queue)
+            event.callbacks[0](event)
+        elif feed.next_s < INF:
+            env._now = feed.next_s
+            feed.take()
+        else:
+            return
 
 
 def renumber_payloads(env: simpy.Environment, handlers, new_slot: list[int]) -> None:

@@ -50,24 +50,96 @@ class LogBuilder:
     join it) waits for a later batch.
     """
 
-    def __init__(self, scenario: Scenario, pool: AgentPool):
+    def __init__(self, scenario: Scenario, pool: AgentPool, follow_ups: bool):
+        """`follow_ups`: whether the scenario can give a contact anything but its first
+        contact's defaults (a later attempt or segment, a callback, a resolution or a
+        transfer); without, those columns are filled in, not read from the record."""
         self.scenario, self.pool = scenario, pool
-        groups = scenario.agent_groups
-        self.agent_ids = [f"{groups[g].name}-{k + 1:03d}" for g, k in zip(pool.group, pool.rank)]
-        self.agent_group = np.asarray(pool.group + [-1], dtype=np.int64)  # [-1]: no agent
+        groups, queues = scenario.agent_groups, scenario.queues
+        reasons = reason_table(scenario)
+        partners = sorted({g.partner for g in groups})
+        # Label texts (see `labels`) and, per code, the code of a derived label or flag:
+        # built once per run, as a run may cut its log into many batches.
+        self.text = {name: pa.array(values, pa.large_string()) for name, values in {
+            "agent": [f"{groups[g].name}-{k + 1:03d}" for g, k in zip(pool.group, pool.rank)],
+            "group": [g.name for g in groups], "partner": partners,
+            "channel": [q.channel for q in queues], "queue": [q.name for q in queues],
+            "reason": reasons.names, "outcome": OUTCOME_LABELS, "state": STATE_LABELS + ["wrap"],
+        }.items()}
+        self.group_of_agent = np.asarray(pool.group + [-1], dtype=np.int64)  # [-1]: no agent
+        self.partner_of_group = np.asarray([partners.index(g.partner) for g in groups] + [-1])
+        self.resolution_factor = np.asarray([g.resolution_factor for g in groups] + [1.0])
+        self.holds_many = np.asarray([g.max_chats > 1 for g in groups] + [False])
+        self.is_chat = np.asarray([q.channel == "chat" for q in queues])
+        # Flat index of (queue, reason position) into every queue's reasons: its name and flag.
+        self.reason_offset = np.cumsum([0] + [len(r) for r in reasons.by_queue])
+        self.reason_name = np.asarray([n for names in reasons.name_idx for n in names], dtype=np.int64)
+        self.avoidable = np.asarray([r.avoidable for rs in reasons.by_queue for r in rs], dtype=bool)
         self.open_chats = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))  # (agent, start, end)
+        # Converting a list to numpy costs ~25 ns a value: read only the columns that vary.
+        self.read = {name: dtype for name, dtype in _RECORD_DTYPES.items()
+                     if (follow_ups or name not in (*_FIRST_CONTACT_DEFAULTS, "issue"))
+                     and (name != "key" or scenario.survey.response_share > 0)}
 
     def batch(self, record: ContactRecord, slots, now: float, last: bool) -> Batch:
         """Rows of the contacts at `slots` (finished) and the agent spells closed so far;
         `last`: the run has ended, every spell is closed."""
+        everyone = len(slots) == len(record)
         slots = np.asarray(slots, dtype=np.int64)
-        columns = {name: np.asarray(getattr(record, name), dtype=dtype)[slots] if len(slots)
-                   else np.zeros(0, dtype) for name, dtype in _RECORD_DTYPES.items()}
+        columns = {name: (np.asarray(getattr(record, name), dtype=dtype) if everyone
+                          else np.asarray(getattr(record, name), dtype=dtype)[slots])
+                   for name, dtype in self.read.items()}
+        for name, value in _FIRST_CONTACT_DEFAULTS.items():
+            if name not in self.read:
+                columns[name] = np.full(len(slots), value, _RECORD_DTYPES[name])
+        if "issue" not in self.read:
+            columns["issue"] = columns["contact_id"]  # every contact is its issue's first
+        if "key" not in self.read:
+            columns["key"] = np.zeros(len(slots), np.uint64)  # read by the survey only
         order = np.argsort(columns["contact_id"], kind="stable")
-        columns = {name: values[order] for name, values in columns.items()}
-        contacts = _contacts(self.scenario, columns, self.agent_ids, self.agent_group)
-        states = self._agent_states(columns, record, now, last)
-        return Batch(contacts, states)
+        if (order != np.arange(len(order))).any():
+            columns = {name: values[order] for name, values in columns.items()}
+        return Batch(self._contacts(columns), self._agent_states(columns, record, now, last))
+
+    def _contacts(self, c: dict[str, np.ndarray]) -> pd.DataFrame:
+        text = self.text
+        q = c["queue"]
+        flat = self.reason_offset[q] + c["reason_pos"]
+        outcome = c["outcome"]
+        worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)  # an agent spent time on it
+        agent = c["agent"]
+        group = self.group_of_agent[agent]  # agent -1 reads the [-1] sentinel
+        resolved = c["resolved"]
+        surveyed = survey_answers(self.scenario.survey, c, outcome == ANSWERED, resolved == NO,
+                                  self.resolution_factor[group])
+        return pd.DataFrame({
+            "contact_id": c["contact_id"],
+            "issue_id": c["issue"],
+            "customer_id": c["issue"],  # a customer is numbered by their issue's first contact
+            "attempt": c["attempt"],
+            "segment": c["segment"],
+            "channel": labels(text["channel"], q),
+            "queue": labels(text["queue"], q),
+            "reason": labels(text["reason"], self.reason_name[flat]),
+            "avoidable": self.avoidable[flat],
+            "arrival_s": c["arrival_s"],
+            "enqueue_s": c["enqueue_s"],
+            "answer_s": c["answer_s"],
+            "abandon_s": c["abandon_s"],
+            "end_s": c["end_s"],
+            "outcome": labels(text["outcome"], outcome),
+            "agent_id": labels(text["agent"], agent),
+            "agent_group": labels(text["group"], group),
+            "partner": labels(text["partner"], self.partner_of_group[group]),
+            "handle_s": np.where(worked, c["handle_s"], np.nan),
+            "wrap_s": np.where(worked, c["wrap_s"], np.nan),
+            "resolved": pd.arrays.BooleanArray(resolved == YES, resolved == UNKNOWN),
+            "transferred_to": labels(text["queue"], c["transferred_to"]),
+            "callback": c["callback"],
+            **surveyed,
+            # Beyond the contract: how many times the company called a callback customer.
+            "callback_tries": c["callback_tries"],
+        })
 
     def _agent_states(self, c: dict[str, np.ndarray], record: ContactRecord, now: float,
                       last: bool) -> pd.DataFrame:
@@ -77,18 +149,14 @@ class LogBuilder:
         an agent who holds several at once overlap: they merge into busy spells covering talk
         and wrap.
         """
-        scenario, pool = self.scenario, self.pool
+        pool = self.pool
         worked = (c["outcome"] == ANSWERED) | (c["outcome"] == NO_ANSWER)
         who = c["agent"][worked]
         start = c["answer_s"][worked]
         talk_end = start + c["handle_s"][worked]
         end = c["end_s"][worked]
-        group_of_agent = np.asarray(pool.group, dtype=np.int64)
-        holds_many = np.asarray([g.max_chats > 1 for g in scenario.agent_groups] + [False])
-        is_chat = np.asarray([q.channel == "chat" for q in scenario.queues])
         # Chats of agents who hold several at once overlap; anything else is one at a time.
-        many = (holds_many[group_of_agent[who]] & is_chat[c["queue"][worked]]
-                if len(who) else np.zeros(0, dtype=bool))
+        many = self.holds_many[self.group_of_agent[who]] & self.is_chat[c["queue"][worked]]
         one = ~many
         held_agent, held_start, held_end = self.open_chats
         merged_agent, merged_start, merged_end = _merge(np.concatenate([held_agent, who[many]]),
@@ -98,31 +166,33 @@ class LogBuilder:
         self.open_chats = (merged_agent[~closed], merged_start[~closed], merged_end[~closed])
         merged_agent, merged_start, merged_end = merged_agent[closed], merged_start[closed], merged_end[closed]
         tries = record.try_agent  # unanswered callback tries: busy
-        state_names = STATE_LABELS + ["wrap"]
         busy, wrap = STATE_LABELS.index("busy"), len(STATE_LABELS)
-        agent = np.concatenate([_ints(pool.spell_agent), who[one], who[one], merged_agent, _ints(tries)])
-        state = np.concatenate([_ints(pool.spell_state), np.full(one.sum(), busy), np.full(one.sum(), wrap),
+        spells = np.asarray(pool.spells, dtype=np.float64).reshape(-1, 4)  # agent, state, start, end
+        pool.spells.clear()
+        agent = np.concatenate([spells[:, 0].astype(np.int64), who[one], who[one], merged_agent, _ints(tries)])
+        state = np.concatenate([spells[:, 1].astype(np.int64), np.full(one.sum(), busy), np.full(one.sum(), wrap),
                                 np.full(len(merged_agent) + len(tries), busy)]).astype(np.int64)
-        start_s = np.concatenate([_floats(pool.spell_start_s), start[one], talk_end[one],
-                                  merged_start, _floats(record.try_start_s)])
-        end_s = np.concatenate([_floats(pool.spell_end_s), talk_end[one], end[one],
-                                merged_end, _floats(record.try_end_s)])
-        pool.clear_spells()
+        start_s = np.concatenate([spells[:, 2], start[one], talk_end[one], merged_start,
+                                  _floats(record.try_start_s)])
+        end_s = np.concatenate([spells[:, 3], talk_end[one], end[one], merged_end,
+                                _floats(record.try_end_s)])
         kept = np.flatnonzero(end_s > start_s)  # no wrap, or zero handle time
         order = kept[np.lexsort((start_s[kept], agent[kept]))]  # by agent, then start; stable
         agent, state, start_s, end_s = agent[order], state[order], start_s[order], end_s[order]
-        groups = group_of_agent[agent]
-        partners, partner_of_group = _partners(scenario)
+        groups = self.group_of_agent[agent]
         return pd.DataFrame({
-            "agent_id": labels(self.agent_ids, agent),
-            "agent_group": labels([g.name for g in scenario.agent_groups], groups),
-            "partner": labels(partners, partner_of_group[groups]),
-            "state": labels(state_names, state),
+            "agent_id": labels(self.text["agent"], agent),
+            "agent_group": labels(self.text["group"], groups),
+            "partner": labels(self.text["partner"], self.partner_of_group[groups]),
+            "state": labels(self.text["state"], state),
             "start_s": start_s,
             "end_s": end_s,
         })
 
 
+# Columns a contact keeps from its admission unless a behaviour changes them.
+_FIRST_CONTACT_DEFAULTS = {"attempt": 1, "segment": 1, "callback": False, "callback_tries": 0,
+                           "resolved": UNKNOWN, "transferred_to": -1}
 # The record's columns a batch reads, as numpy types.
 _RECORD_DTYPES = {
     "contact_id": np.int64, "issue": np.int64, "key": np.uint64, "attempt": np.int64,
@@ -152,71 +222,14 @@ def cost_data(scenario: Scenario) -> dict:
     return costs
 
 
-def labels(names: list[str], codes) -> pd.Series:
-    """Text column from integer codes into `names`; a negative code is a missing value.
+def labels(texts: pa.Array, codes: np.ndarray) -> pd.Series:
+    """Text column from integer codes into `texts`; a negative code is a missing value.
 
-    Arrow's take is several times faster than building Python strings row by row.
+    Arrow's take is several times faster than building Python strings row by row, and
+    large_string is what pandas' text dtype holds (no cast).
     """
-    codes = np.asarray(codes, dtype=np.int64)
-    taken = pa.array(names, pa.string()).take(pa.array(codes, mask=codes < 0))
+    taken = texts.take(pa.array(codes, mask=codes < 0))
     return pd.Series(taken, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
-
-
-def _partners(scenario: Scenario) -> tuple[list[str], np.ndarray]:
-    """Partner labels, and each group's code into them (the last entry, -1, is "no group")."""
-    partners = sorted({g.partner for g in scenario.agent_groups})
-    codes = [partners.index(g.partner) for g in scenario.agent_groups] + [-1]
-    return partners, np.asarray(codes, dtype=np.int64)
-
-
-def _contacts(scenario, c: dict[str, np.ndarray], agent_ids, agent_group) -> pd.DataFrame:
-    queues = scenario.queues
-    reasons = reason_table(scenario)
-    q = c["queue"]
-    # Flat index of (queue, reason position) into every queue's reasons, for per-reason flags.
-    offsets = np.cumsum([0] + [len(r) for r in reasons.by_queue])
-    flat = offsets[q] + c["reason_pos"]
-    reason_name = np.asarray([n for names in reasons.name_idx for n in names], dtype=np.int64)
-    avoidable = np.asarray([r.avoidable for rs in reasons.by_queue for r in rs], dtype=bool)
-    outcome = c["outcome"]
-    worked = (outcome == ANSWERED) | (outcome == NO_ANSWER)  # an agent spent time on it
-    agent = c["agent"]
-    group = agent_group[agent]  # agent -1 reads the [-1] sentinel
-    resolved = c["resolved"]
-    group_names = [g.name for g in scenario.agent_groups]
-    queue_names = [x.name for x in queues]
-    partners, partner_of_group = _partners(scenario)
-    surveyed = survey_answers(
-        scenario.survey, c, outcome == ANSWERED, resolved == NO,
-        np.asarray([g.resolution_factor for g in scenario.agent_groups] + [1.0])[group])
-    return pd.DataFrame({
-        "contact_id": c["contact_id"],
-        "issue_id": c["issue"],
-        "customer_id": c["issue"],  # a customer is numbered by their issue's first contact
-        "attempt": c["attempt"],
-        "segment": c["segment"],
-        "channel": labels([x.channel for x in queues], q),
-        "queue": labels(queue_names, q),
-        "reason": labels(reasons.names, reason_name[flat]),
-        "avoidable": avoidable[flat],
-        "arrival_s": c["arrival_s"],
-        "enqueue_s": c["enqueue_s"],
-        "answer_s": c["answer_s"],
-        "abandon_s": c["abandon_s"],
-        "end_s": c["end_s"],
-        "outcome": labels(OUTCOME_LABELS, outcome),
-        "agent_id": labels(agent_ids, agent),
-        "agent_group": labels(group_names, group),
-        "partner": labels(partners, partner_of_group[group]),
-        "handle_s": np.where(worked, c["handle_s"], np.nan),
-        "wrap_s": np.where(worked, c["wrap_s"], np.nan),
-        "resolved": pd.arrays.BooleanArray(resolved == YES, resolved == UNKNOWN),
-        "transferred_to": labels(queue_names, c["transferred_to"]),
-        "callback": c["callback"],
-        **surveyed,
-        # Beyond the contract: how many times the company called a callback customer.
-        "callback_tries": c["callback_tries"],
-    })
 
 
 def _ints(values: list[int]) -> np.ndarray:
