@@ -241,3 +241,27 @@ def test_simpy_schedule_layout_the_engine_relies_on():
         At(env2, t, lambda event: fired2.append((env2.now, event._value)), v)
     env2.run()
     assert fired2 == fired
+
+
+def test_the_feed_is_read_beside_the_schedule_and_yields_at_ties():
+    """First contacts come from a feed, not events: the loop takes the feed's item when it
+    is due strictly before the schedule's head, so an event at the same time fires first."""
+    import simpy
+
+    from sim.engine.events import At, run_until_empty
+
+    env, fired = simpy.Environment(), []
+
+    class Feed:
+        def __init__(self):
+            self.items, self.next_s = [1.0, 2.0, 4.0], 1.0
+
+        def take(self):
+            fired.append((env.now, "feed"))
+            self.items.pop(0)
+            self.next_s = self.items[0] if self.items else float("inf")
+
+    At(env, 2.0, lambda event: fired.append((env.now, "event")))
+    At(env, 3.0, lambda event: At(env, 4.0, lambda e: fired.append((env.now, "late event"))))
+    run_until_empty(env, Feed())
+    assert fired == [(1.0, "feed"), (2.0, "event"), (2.0, "feed"), (4.0, "late event"), (4.0, "feed")]
