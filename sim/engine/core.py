@@ -102,12 +102,8 @@ class Run(AgentDuty):
 
     def run(self) -> None:
         env = self.env
-        for agent, roster in enumerate(self.rosters):
-            for start_s, end_s in roster.windows:
-                At(env, start_s, self._on_duty_start, agent)
-                At(env, end_s, self._on_duty_end, agent)
-            for start_s, end_s in roster.breaks:
-                At(env, start_s, self._on_break_due, (agent, end_s - start_s))
+        self.roster_days = self._roster_events_by_day()
+        At(env, 0.0, self._on_midnight, 0)
         if self.progress:
             for start_s in self.interval_starts_s:
                 At(env, start_s, self._on_progress)
@@ -121,6 +117,31 @@ class Run(AgentDuty):
         self._finish()
         if self.progress:
             self.progress(1.0)
+
+    def _roster_events_by_day(self) -> list[list[tuple]]:
+        """Duty starts and ends and breaks, as (time, handler, payload), by the day they
+        fall in: scheduled a day at a time, so the schedule holds a day of them, not a year."""
+        days = [[] for _ in range(self.hours.days)]
+        last = self.hours.days - 1
+
+        def add(time_s: float, handler, payload) -> None:
+            days[min(int(time_s // DAY_S), last)].append((time_s, handler, payload))
+
+        for agent, roster in enumerate(self.rosters):
+            for start_s, end_s in roster.windows:
+                add(start_s, self._on_duty_start, agent)
+                add(end_s, self._on_duty_end, agent)
+            for start_s, end_s in roster.breaks:
+                add(start_s, self._on_break_due, (agent, end_s - start_s))
+        return days
+
+    def _on_midnight(self, event) -> None:
+        day = event._value
+        if day + 1 < len(self.roster_days):
+            At(self.env, (day + 1) * DAY_S, self._on_midnight, day + 1)
+        events, self.roster_days[day] = self.roster_days[day], []
+        for time_s, handler, payload in events:
+            At(self.env, time_s, handler, payload)
 
     def _on_progress(self, event) -> None:
         self.progress(min(event.time_s / self.end_s, 1.0))
