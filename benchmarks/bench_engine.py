@@ -158,7 +158,7 @@ def print_comparison(sizes: list[list[dict]], runs: int) -> None:
         for r in rows:
             print(f"{r['model']:<15}{r['agents']:>7}{r['calls_per_min']:>10.0f}{r['contacts']:>10,.0f}"
                   f"{r['seconds']:>9.3f}{r['contacts_per_s']:>12,.0f}{r['stat_runs']:>6}"
-                  f"{r['abandon_pct']:>9.3f} ± {r['abandon_se_pct']:<5.3f}{r['wait_s']:>9.2f} ± {r['wait_se_s']:<5.2f}")
+                  f"{r['abandon_pct']:>9.3f} ± {r['abandon_se_pct']:<5.3f}{r['wait_s']:>9.3f} ± {r['wait_se_s']:<5.3f}")
     print()
     for engine, *peers in sizes:
         for peer in peers:

@@ -1,13 +1,13 @@
 """Is the engine's private route into SimPy's schedule worth it? Measured against the public API.
 
-Run on demand: `.venv/bin/python benchmarks/bench_simpy_schedule.py [--runs 5]`.
+Run on demand: `.venv/bin/python benchmarks/bench_simpy_schedule.py [--runs 9]`.
 
 `sim/engine/events.py` pushes its `At` events straight onto `Environment._queue` (with
 `next(env._eid)`) and pops them in its own loop, `run_until_empty`. Issue #16 asks to use
 SimPy's public API unless the private route is measurably faster. Here the engine runs the
 `bench_engine.py` workload (M/M/n+M, 8 h, handle 180 s, patience 120 s; 500 agents at 150
 calls/min and 50 at 15) both ways in one process, alternating per seed so that a busy
-machine slows both alike:
+machine slows both alike (the difference is the median of the per-seed ratios):
 - private: the engine as it is;
 - public: `PublicAt`, an `Event` put on the schedule with `env.schedule(event, NORMAL,
   delay)`, and `env.run()`, swapped in for `At` and `run_until_empty` in every engine
@@ -15,7 +15,8 @@ machine slows both alike:
 The handlers read the exact `event.time_s`, but `env.schedule` keys the heap by
 `now + (time_s - now)`, which can round in the last bit and so reorder events that are
 (nearly) simultaneous: the table counts the log rows (contacts and agent states) that
-differ between the two for the same seed.
+differ between the two for the same seed, and, in one extra untimed run, the events whose
+key was rounded.
 """
 
 from __future__ import annotations
@@ -53,14 +54,27 @@ class PublicAt(simpy.events.Event):
         env.schedule(self, NORMAL, time_s - env.now)
 
 
+class RoundingCount(PublicAt):
+    """`PublicAt` that counts the events whose heap key `now + (time_s - now)` is not `time_s`
+    (an untimed run only: the check costs time)."""
+
+    rounded = 0
+    events = 0
+
+    def __init__(self, env: simpy.Environment, time_s: float, callback, payload=None):
+        super().__init__(env, time_s, callback, payload)
+        RoundingCount.events += 1
+        RoundingCount.rounded += env.now + (time_s - env.now) != time_s
+
+
 def public_run_until_empty(env: simpy.Environment) -> None:
     env.run()
 
 
 @contextmanager
-def public_api():
+def public_api(at_class: type = PublicAt):
     """Every loaded engine module's `At` and `run_until_empty` replaced by the public ones."""
-    swaps = {private.At: PublicAt, private.run_until_empty: public_run_until_empty}
+    swaps = {private.At: at_class, private.run_until_empty: public_run_until_empty}
     patched = []
     for name, module in list(sys.modules.items()):
         if not name.startswith("sim.engine"):
@@ -114,24 +128,33 @@ def compare(agents: int, calls_per_min: float, runs: int) -> dict:
             a, b = getattr(private_log, table), getattr(public_log, table)
             rows += len(a)
             differing += differing_rows(a, b)
+    RoundingCount.rounded = RoundingCount.events = 0
+    with public_api(RoundingCount):
+        timed(scenario, 1)
     return {"agents": agents, "calls_per_min": calls_per_min, "contacts": contacts / runs,
+            "events": RoundingCount.events, "rounded": RoundingCount.rounded,
             "private_s": statistics.median(seconds["private"]),
             "public_s": statistics.median(seconds["public"]),
+            "slower_pct": 100 * statistics.median(
+                public_s / private_s - 1 for private_s, public_s in zip(seconds["private"], seconds["public"])),
             "rows": rows, "differing": differing}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each variant per size (median)")
+    parser.add_argument("--runs", type=int, default=9, help="timed runs of each variant per size (median)")
     args = parser.parse_args()
     print(f"engine on the bench_engine workload, simpy {simpy.__version__}, median of {args.runs} runs each\n")
     print(f"{'agents':>7}{'calls/min':>10}{'contacts':>10}{'private s':>11}{'public s':>10}"
-          f"{'public slower':>15}{'log rows':>11}{'rows differ':>13}")
+          f"{'public slower':>15}{'log rows':>11}{'rows differ':>13}{'events':>10}{'keys rounded':>14}")
     for agents, calls_per_min in sorted(SIZES, reverse=True):
         r = compare(agents, calls_per_min, args.runs)
-        slower_pct = 100 * (r["public_s"] / r["private_s"] - 1)
         print(f"{r['agents']:>7}{r['calls_per_min']:>10.0f}{r['contacts']:>10,.0f}{r['private_s']:>11.3f}"
-              f"{r['public_s']:>10.3f}{slower_pct:>14.1f}%{r['rows']:>11,}{r['differing']:>13,}")
+              f"{r['public_s']:>10.3f}{r['slower_pct']:>14.1f}%{r['rows']:>11,}{r['differing']:>13,}"
+              f"{r['events']:>10,}{r['rounded']:>14,}")
+    print("\npublic slower: median over seeds of public / private - 1 (the two run back to back);"
+          "\nlog rows: contacts and agent-state rows compared over the runs; events and keys rounded:"
+          "\nevents scheduled in seed 1's run, and those whose heap key differs from their time")
 
 
 if __name__ == "__main__":
