@@ -12,10 +12,12 @@ Erlangs, 90 %). The peers log every call too:
   with `get_all_records()`. Ciw is a benchmark peer only, pinned in pyproject's `bench`
   extra: `.venv/bin/pip install -e '.[bench]'` (or `.venv/bin/pip install ciw==3.2.7`).
   Without it the table says so and leaves Ciw out.
-Each model runs once untimed (imports, caches), then with seeds 1, 2, ...: the table shows
-the median contacts/s of the first `--runs` (5), and abandonment and wait over `--stat-runs`
-(20), as 5 runs of an 8-hour day are too few to compare them (run-to-run sd of abandonment
-is ~0.7 points at 50 agents). Ciw takes ~10 s for one 500-agent day, so its abandonment and
+Each model runs once untimed (imports, caches), then with seeds 1, 2, ..., seed by seed
+all three back to back, so that a machine busy with other work slows them alike: the
+table shows the median contacts/s of the first `--runs` (5) and the engine's speed ratio
+to each peer as the median of the per-seed ratios, and abandonment and wait over
+`--stat-runs` (20), as 5 runs of an 8-hour day are too few to compare them (run-to-run
+sd of abandonment is ~0.7 points at 50 agents). Ciw takes ~10 s for one 500-agent day, so its abandonment and
 wait come from `--ciw-stat-runs` (5) runs. The engine is timed end to end, `simulate()`
 building both log DataFrames included; the peers only build a list with a record per call.
 Abandonment share and mean wait (answer or hang-up minus arrival, over all calls) show the
@@ -121,25 +123,41 @@ def peer_run(simulate_peer):
     return run
 
 
-def summarize(model: str, run, agents: int, calls_per_min: float, runs: int, stat_runs: int) -> dict:
-    """Median speed over `runs` seeds; abandonment and wait over max(runs, stat_runs) seeds."""
-    run(agents, calls_per_min, seed=0)  # untimed warm-up
-    results = [run(agents, calls_per_min, seed) for seed in range(1, max(runs, stat_runs) + 1)]
-    seconds, contacts, abandon, wait_s = (np.asarray(column) for column in zip(*results))
-    seconds, contacts = seconds[:runs], contacts[:runs]
-    return {
-        "model": model,
-        "agents": agents,
-        "calls_per_min": calls_per_min,
-        "contacts": statistics.median(contacts),
-        "seconds": statistics.median(seconds),
-        "contacts_per_s": statistics.median(contacts / seconds),
-        "stat_runs": len(results),
-        "abandon_pct": 100 * abandon.mean(),
-        "abandon_se_pct": 100 * abandon.std(ddof=1) / np.sqrt(len(abandon)),
-        "wait_s": wait_s.mean(),
-        "wait_se_s": wait_s.std(ddof=1) / np.sqrt(len(wait_s)),
-    }
+def compare_models(models: list[tuple[str, object, int]], agents: int, calls_per_min: float,
+                   runs: int) -> list[dict]:
+    """`models`: (name, run, stat_runs), the engine first. Each runs once untimed, then seed
+    by seed all models back to back, so that a machine busy with other work slows them
+    alike; each model's seeds go on to max(runs, its stat_runs) for abandonment and wait."""
+    for _, run, _ in models:
+        run(agents, calls_per_min, seed=0)  # untimed warm-up
+    results = {name: [] for name, _, _ in models}
+    for seed in range(1, max(max(runs, stat_runs) for _, _, stat_runs in models) + 1):
+        for name, run, stat_runs in models:
+            if seed <= max(runs, stat_runs):
+                results[name].append(run(agents, calls_per_min, seed))
+    def speeds(name: str) -> np.ndarray:
+        return np.array([contacts / seconds for seconds, contacts, _, _ in results[name][:runs]])
+
+    engine_speed = speeds(models[0][0])
+    rows = []
+    for name, _, _ in models:
+        seconds, contacts, abandon, wait_s = (np.asarray(column) for column in zip(*results[name]))
+        speed = speeds(name)
+        rows.append({
+            "model": name,
+            "agents": agents,
+            "calls_per_min": calls_per_min,
+            "contacts": statistics.median(contacts[:runs]),
+            "seconds": statistics.median(seconds[:runs]),
+            "contacts_per_s": statistics.median(speed),
+            "engine_ratio": statistics.median(engine_speed / speed),  # paired by seed
+            "stat_runs": len(abandon),
+            "abandon_pct": 100 * abandon.mean(),
+            "abandon_se_pct": 100 * abandon.std(ddof=1) / np.sqrt(len(abandon)),
+            "wait_s": wait_s.mean(),
+            "wait_se_s": wait_s.std(ddof=1) / np.sqrt(len(wait_s)),
+        })
+    return rows
 
 
 def z_score(a: dict, b: dict, mean_key: str, se_key: str) -> float:
@@ -162,10 +180,9 @@ def print_comparison(sizes: list[list[dict]], runs: int) -> None:
     print()
     for engine, *peers in sizes:
         for peer in peers:
-            ratio = engine["contacts_per_s"] / peer["contacts_per_s"]
             abandon_z = z_score(peer, engine, "abandon_pct", "abandon_se_pct")
             wait_z = z_score(peer, engine, "wait_s", "wait_se_s")
-            print(f"{engine['agents']} agents: engine is {ratio:.1f}x {peer['model']}'s contacts/s; "
+            print(f"{engine['agents']} agents: engine is {peer['engine_ratio']:.1f}x {peer['model']}'s contacts/s; "
                   f"{peer['model']} differs from the engine by {abandon_z:+.1f} SE in abandonment, "
                   f"{wait_z:+.1f} SE in mean wait")
 
@@ -345,13 +362,10 @@ def main() -> None:
     with_ciw = simulate_ciw is not None and not args.skip_ciw
     if simulate_ciw is None:
         print(f"Ciw not installed: {CIW_INSTALL}; the table leaves it out\n")
-    sizes = []
-    for agents, calls_per_min in SIZES:
-        rows = [summarize("engine", engine_run, agents, calls_per_min, args.runs, args.stat_runs),
-                summarize("simpy", peer_run(simulate_baseline), agents, calls_per_min, args.runs, args.stat_runs)]
-        if with_ciw:
-            rows.append(summarize("ciw", peer_run(simulate_ciw), agents, calls_per_min, args.runs, args.ciw_stat_runs))
-        sizes.append(rows)
+    models = [("engine", engine_run, args.stat_runs), ("simpy", peer_run(simulate_baseline), args.stat_runs)]
+    if with_ciw:
+        models.append(("ciw", peer_run(simulate_ciw), args.ciw_stat_runs))
+    sizes = [compare_models(models, agents, calls_per_min, args.runs) for agents, calls_per_min in SIZES]
     print_comparison(sizes, args.runs)
     if not args.skip_rich:
         print_rich()
