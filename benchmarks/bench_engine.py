@@ -1,18 +1,29 @@
-"""Speed of the engine against a plain SimPy model of the same queue, and a 1M-contact run.
+"""Speed of the engine against two peers modelling the same queue (SimPy, Ciw), and a 1M-contact run.
 
-Run on demand: `.venv/bin/python benchmarks/bench_engine.py [--runs 5] [--stat-runs 20] [--skip-rich]
-[--skip-million]`.
+Run on demand: `.venv/bin/python benchmarks/bench_engine.py [--runs 5] [--stat-runs 20]
+[--ciw-stat-runs 5] [--skip-ciw] [--skip-rich] [--skip-million]`.
 
-The system: one M/M/n+M queue open 8 hours, exponential handle with mean 300 s, exponential
-patience with mean 180 s, constant staffing; 50 agents at 9 calls/min (45 Erlangs offered)
-and 500 agents at 90 calls/min (450 Erlangs). Each model runs once untimed (imports,
-caches), then with seeds 1, 2, ...: the table shows the median contacts/s of the first
-`--runs` (5), and abandonment and wait over `--stat-runs` (20), as 5 runs of an 8-hour
-day are too few to compare them (run-to-run sd of abandonment is ~0.7 points at 50 agents).
-The engine is timed end to end, `simulate()` building both log DataFrames included; the
-baseline only appends a record per call to a list. Abandonment share and mean wait (answer
-or hang-up minus arrival, over all calls) show both simulate the same system; they differ
-only at the close, where the engine's agents leave and the baseline's serve everyone.
+The system (issue #16's workload): one M/M/n+M queue open 8 hours, exponential handle with
+mean 180 s, exponential patience with mean 120 s, constant staffing; 50 agents at 15
+calls/min (45 Erlangs offered, 90 % of the agents) and 500 agents at 150 calls/min (450
+Erlangs, 90 %). The peers log every call too:
+- `baseline_simpy.py`, the idiomatic SimPy model: a process per call, `request | timeout`;
+- `baseline_ciw.py`, Ciw: one node with n servers and reneging, every call read back
+  with `get_all_records()`. Ciw is a benchmark peer only, pinned in pyproject's `bench`
+  extra: `.venv/bin/pip install -e '.[bench]'` (or `.venv/bin/pip install ciw==3.2.7`).
+  Without it the table says so and leaves Ciw out.
+Each model runs once untimed (imports, caches), then with seeds 1, 2, ..., seed by seed
+all three back to back, so that a machine busy with other work slows them alike: the
+table shows the median contacts/s of the first `--runs` (5) and the engine's speed ratio
+to each peer as the median of the per-seed ratios, and abandonment and wait over
+`--stat-runs` (20), as 5 runs of an 8-hour day are too few to compare them (run-to-run
+sd of abandonment is ~0.7 points at 50 agents). Ciw takes ~10 s for one 500-agent day, so its abandonment and
+wait come from `--ciw-stat-runs` (5) runs. The engine is timed end to end, `simulate()`
+building both log DataFrames included; the peers only build a list with a record per call.
+Abandonment share and mean wait (answer or hang-up minus arrival, over all calls) show the
+three simulate the same system: the lines under the table give each peer's difference from
+the engine in standard errors (|z| under ~2.5 is sampling error). They differ only at the
+close, where the engine's agents leave and the peers' serve everyone.
 
 The 1M-contact run (500 agents, 90 calls/min, open 24 h for 8 days, ~1.04M contacts) runs
 in a fresh subprocess and reports its peak resident memory (VmHWM; ru_maxrss off Linux) before
@@ -41,14 +52,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from baseline_simpy import simulate_baseline  # noqa: E402
 
+try:
+    from baseline_ciw import simulate_ciw
+except ModuleNotFoundError as missing:  # a benchmark peer, installed on demand (see the docstring)
+    if missing.name != "ciw":
+        raise
+    simulate_ciw = None
+
 from sim.engine import simulate  # noqa: E402
 from sim.errors import InputError  # noqa: E402
 from sim.scenario import Scenario, load_scenario, parse_scenario  # noqa: E402
 
-HANDLE_MEAN_S = 300.0
-PATIENCE_MEAN_S = 180.0
+HANDLE_MEAN_S = 180.0
+PATIENCE_MEAN_S = 120.0
 OPEN_HOURS = 8
-SIZES = [(50, 9.0), (500, 90.0)]  # (agents, calls per minute)
+SIZES = [(50, 15.0), (500, 150.0)]  # (agents, calls per minute): 90 % offered load each
+CIW_INSTALL = "pip install -e '.[bench]' (or pip install ciw==3.2.7)"
 MILLION = {"agents": 500, "calls_per_min": 90.0, "days": 8}  # 90 * 1440 * 8 = 1,036,800 calls
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 RICH_RUNS = 3
@@ -89,49 +108,83 @@ def engine_run(agents: int, calls_per_min: float, seed: int) -> tuple[float, int
     return seconds, len(contacts), float((contacts["outcome"] == "abandoned").mean()), float(wait_s)
 
 
-def baseline_run(agents: int, calls_per_min: float, seed: int) -> tuple[float, int, float, float]:
-    start = time.perf_counter()
-    calls = simulate_baseline(agents, calls_per_min, HANDLE_MEAN_S, PATIENCE_MEAN_S, OPEN_HOURS * 3600.0, seed)
-    seconds = time.perf_counter() - start
-    arrival_s, answer_s, end_s = (np.asarray(column) for column in zip(*calls))
-    abandoned = np.isnan(answer_s)
-    wait_s = np.where(abandoned, end_s, answer_s) - arrival_s
-    return seconds, len(calls), float(abandoned.mean()), float(wait_s.mean())
+def peer_run(simulate_peer):
+    """A run function like `engine_run` for a peer model returning `baseline_simpy.Call`s."""
+
+    def run(agents: int, calls_per_min: float, seed: int) -> tuple[float, int, float, float]:
+        start = time.perf_counter()
+        calls = simulate_peer(agents, calls_per_min, HANDLE_MEAN_S, PATIENCE_MEAN_S, OPEN_HOURS * 3600.0, seed)
+        seconds = time.perf_counter() - start
+        arrival_s, answer_s, end_s = (np.asarray(column) for column in zip(*calls))
+        abandoned = np.isnan(answer_s)
+        wait_s = np.where(abandoned, end_s, answer_s) - arrival_s
+        return seconds, len(calls), float(abandoned.mean()), float(wait_s.mean())
+
+    return run
 
 
-def summarize(model: str, run, agents: int, calls_per_min: float, runs: int, stat_runs: int) -> dict:
-    """Median speed over `runs` seeds; abandonment and wait over `stat_runs` seeds (>= runs)."""
-    run(agents, calls_per_min, seed=0)  # untimed warm-up
-    results = [run(agents, calls_per_min, seed) for seed in range(1, max(runs, stat_runs) + 1)]
-    seconds, contacts, abandon, wait_s = (np.asarray(column) for column in zip(*results))
-    seconds, contacts = seconds[:runs], contacts[:runs]
-    return {
-        "model": model,
-        "agents": agents,
-        "calls_per_min": calls_per_min,
-        "contacts": statistics.median(contacts),
-        "seconds": statistics.median(seconds),
-        "contacts_per_s": statistics.median(contacts / seconds),
-        "abandon_pct": 100 * abandon.mean(),
-        "abandon_se_pct": 100 * abandon.std(ddof=1) / np.sqrt(len(abandon)),
-        "wait_s": wait_s.mean(),
-        "wait_se_s": wait_s.std(ddof=1) / np.sqrt(len(wait_s)),
-    }
+def compare_models(models: list[tuple[str, object, int]], agents: int, calls_per_min: float,
+                   runs: int) -> list[dict]:
+    """`models`: (name, run, stat_runs), the engine first. Each runs once untimed, then seed
+    by seed all models back to back, so that a machine busy with other work slows them
+    alike; each model's seeds go on to max(runs, its stat_runs) for abandonment and wait."""
+    for _, run, _ in models:
+        run(agents, calls_per_min, seed=0)  # untimed warm-up
+    results = {name: [] for name, _, _ in models}
+    for seed in range(1, max(max(runs, stat_runs) for _, _, stat_runs in models) + 1):
+        for name, run, stat_runs in models:
+            if seed <= max(runs, stat_runs):
+                results[name].append(run(agents, calls_per_min, seed))
+    def speeds(name: str) -> np.ndarray:
+        return np.array([contacts / seconds for seconds, contacts, _, _ in results[name][:runs]])
+
+    engine_speed = speeds(models[0][0])
+    rows = []
+    for name, _, _ in models:
+        seconds, contacts, abandon, wait_s = (np.asarray(column) for column in zip(*results[name]))
+        speed = speeds(name)
+        rows.append({
+            "model": name,
+            "agents": agents,
+            "calls_per_min": calls_per_min,
+            "contacts": statistics.median(contacts[:runs]),
+            "seconds": statistics.median(seconds[:runs]),
+            "contacts_per_s": statistics.median(speed),
+            "engine_ratio": statistics.median(engine_speed / speed),  # paired by seed
+            "stat_runs": len(abandon),
+            "abandon_pct": 100 * abandon.mean(),
+            "abandon_se_pct": 100 * abandon.std(ddof=1) / np.sqrt(len(abandon)),
+            "wait_s": wait_s.mean(),
+            "wait_se_s": wait_s.std(ddof=1) / np.sqrt(len(wait_s)),
+        })
+    return rows
 
 
-def print_comparison(rows: list[dict], runs: int, stat_runs: int) -> None:
+def z_score(a: dict, b: dict, mean_key: str, se_key: str) -> float:
+    """The difference of two means in standard errors of the difference."""
+    se = np.hypot(a[se_key], b[se_key])
+    return float((a[mean_key] - b[mean_key]) / se) if se > 0 else float("nan")
+
+
+def print_comparison(sizes: list[list[dict]], runs: int) -> None:
+    """One block of rows per size, the engine first; then its speed ratio and agreement."""
     print(f"M/M/n+M, AHT {HANDLE_MEAN_S:.0f} s, mean patience {PATIENCE_MEAN_S:.0f} s, {OPEN_HOURS} h; "
-          f"speed: median of {runs} runs; abandon and wait: mean ± SE over {max(runs, stat_runs)} runs\n")
+          f"speed: median of {runs} runs; abandon and wait: mean ± SE over the runs counted\n")
     print(f"{'model':<15}{'agents':>7}{'calls/min':>10}{'contacts':>10}{'seconds':>9}"
-          f"{'contacts/s':>12}{'abandon %':>16}{'mean wait s':>16}")
-    for r in rows:
-        print(f"{r['model']:<15}{r['agents']:>7}{r['calls_per_min']:>10.0f}{r['contacts']:>10.0f}"
-              f"{r['seconds']:>9.3f}{r['contacts_per_s']:>12,.0f}"
-              f"{r['abandon_pct']:>9.2f} ± {r['abandon_se_pct']:<4.2f}{r['wait_s']:>9.2f} ± {r['wait_se_s']:<4.2f}")
+          f"{'contacts/s':>12}{'runs':>6}{'abandon %':>16}{'mean wait s':>16}")
+    for rows in sizes:
+        for r in rows:
+            print(f"{r['model']:<15}{r['agents']:>7}{r['calls_per_min']:>10.0f}{r['contacts']:>10,.0f}"
+                  f"{r['seconds']:>9.3f}{r['contacts_per_s']:>12,.0f}{r['stat_runs']:>6}"
+                  f"{r['abandon_pct']:>9.3f} ± {r['abandon_se_pct']:<5.3f}{r['wait_s']:>9.3f} ± {r['wait_se_s']:<5.3f}")
     print()
-    for engine, baseline in zip(rows[::2], rows[1::2]):
-        ratio = engine["contacts_per_s"] / baseline["contacts_per_s"]
-        print(f"{engine['agents']} agents: engine is {ratio:.1f}x the plain SimPy model's contacts/s")
+    for engine, *peers in sizes:
+        for peer in peers:
+            abandon_z = z_score(peer, engine, "abandon_pct", "abandon_se_pct")
+            wait_z = z_score(peer, engine, "wait_s", "wait_se_s")
+            print(f"{engine['agents']} agents: engine is {peer['engine_ratio']:.1f}x {peer['model']}'s contacts/s; "
+                  f"{peer['model']} differs from the engine by {abandon_z:+.1f} SE in abandonment, "
+                  f"{wait_z:+.1f} SE in mean wait")
 
 
 def peak_rss_kib() -> float:
@@ -292,6 +345,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs per model and size (median)")
     parser.add_argument("--stat-runs", type=int, default=20, help="runs for abandonment and wait")
+    parser.add_argument("--ciw-stat-runs", type=int, default=5,
+                        help="Ciw's runs for abandonment and wait (~10 s per 500-agent day)")
+    parser.add_argument("--skip-ciw", action="store_true", help="leave Ciw out of the table")
     parser.add_argument("--skip-million", action="store_true", help="skip the 1M-contact run")
     parser.add_argument("--skip-rich", action="store_true", help="skip the rich-scenario run")
     parser.add_argument("--million-child", action="store_true", help=argparse.SUPPRESS)
@@ -303,11 +359,14 @@ def main() -> None:
     if args.rich_child:
         rich_child(args.rich_child)
         return
-    rows = []
-    for agents, calls_per_min in SIZES:
-        rows.append(summarize("engine", engine_run, agents, calls_per_min, args.runs, args.stat_runs))
-        rows.append(summarize("simpy baseline", baseline_run, agents, calls_per_min, args.runs, args.stat_runs))
-    print_comparison(rows, args.runs, args.stat_runs)
+    with_ciw = simulate_ciw is not None and not args.skip_ciw
+    if simulate_ciw is None:
+        print(f"Ciw not installed: {CIW_INSTALL}; the table leaves it out\n")
+    models = [("engine", engine_run, args.stat_runs), ("simpy", peer_run(simulate_baseline), args.stat_runs)]
+    if with_ciw:
+        models.append(("ciw", peer_run(simulate_ciw), args.ciw_stat_runs))
+    sizes = [compare_models(models, agents, calls_per_min, args.runs) for agents, calls_per_min in SIZES]
+    print_comparison(sizes, args.runs)
     if not args.skip_rich:
         print_rich()
     if not args.skip_million:

@@ -34,31 +34,55 @@ class AgentRoster:
 def rosters(scenario: Scenario, seed: int) -> list[AgentRoster]:
     agents = []
     for g, group in enumerate(scenario.agent_groups):
-        if group.shifts is not None:
-            group_agents = _shift_rosters(scenario, g, group)
-        else:
-            group_agents = _interval_rosters(scenario, g, group)
-        if group.absenteeism > 0:
-            _remove_absent_days(group_agents, group.absenteeism, stream(seed, f"absence/{group.name}"))
-        if group.shifts is not None:
-            _fit_to_hours(scenario, group, group_agents)
+        absence = stream(seed, f"absence/{group.name}") if group.absenteeism > 0 else None
+        if group.shifts is None:
+            agents += _interval_rosters(scenario, g, group, absence)
+            continue
+        group_agents = _shift_rosters(scenario, g, group)
+        if absence is not None:
+            _remove_absent_days(group_agents, group.absenteeism, absence)
+        _fit_to_hours(scenario, group, group_agents)
         for agent in group_agents:  # back-to-back windows are one stretch on duty
             agent.windows = _merged(agent.windows)
         agents += group_agents
     return agents
 
 
-def _interval_rosters(scenario: Scenario, g: int, group: AgentGroup) -> list[AgentRoster]:
+def _interval_rosters(scenario: Scenario, g: int, group: AgentGroup,
+                      absence: np.random.Generator | None) -> list[AgentRoster]:
+    """Agent `rank` is on duty in the intervals whose staffing is above `rank`, less the
+    days `absence` draws, back-to-back intervals joined. In arrays: a year of 15-minute
+    intervals for hundreds of agents is millions of them, and the app reruns short days
+    many times. Without absence, ranks on duty in the same intervals share one row."""
     staffing = scenario.staffing(group).ravel()
     starts = scenario.horizon.interval_starts_s().ravel()
     ends = starts + scenario.horizon.interval_s
-    agents = []
-    for rank in range(int(staffing.max(initial=0))):
-        roster = AgentRoster(g, rank)
-        on = staffing > rank
-        roster.windows = list(zip(starts[on].tolist(), ends[on].tolist()))  # one per interval
-        agents.append(roster)
-    return agents
+    count = int(staffing.max(initial=0))
+    if absence is None:  # rank r is on where staffing > r: one row per staffing level
+        levels = np.unique(staffing[staffing > 0])
+        rank_row = np.searchsorted(levels, np.arange(count), side="right")
+        on = staffing[None, :] >= levels[:, None]
+    else:
+        rank_row = np.arange(count)
+        day = (starts // DAY_S).astype(np.int64)  # the day a window starts
+        days = 1 + int(day[staffing > 0].max(initial=0))  # drawn up to the last day staffed
+        absent = _absent_days(count, days, group.absenteeism, absence)
+        on = (staffing[None, :] > rank_row[:, None]) & ~absent[:, np.minimum(day, days - 1)]
+    row_windows = _joined_windows(on, starts, ends)
+    return [AgentRoster(g, rank, list(row_windows[row])) for rank, row in enumerate(rank_row.tolist())]
+
+
+def _joined_windows(on: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> list[list[tuple[float, float]]]:
+    """Per row of `on` (rows x intervals), its on-duty intervals with back-to-back ones
+    (an interval ending where the next starts, as across midnight in a 24-hour center)
+    joined into one window, as `_merged` does."""
+    joins = np.zeros((on.shape[0], on.shape[1] + 1), dtype=bool)  # column i: interval i joins i - 1
+    joins[:, 1:-1] = on[:, 1:] & on[:, :-1] & (ends[:-1] == starts[1:])
+    rows, firsts = np.nonzero(on & ~joins[:, :-1])
+    _, lasts = np.nonzero(on & ~joins[:, 1:])
+    windows = list(zip(starts[firsts].tolist(), ends[lasts].tolist()))
+    bounds = np.searchsorted(rows, np.arange(on.shape[0] + 1)).tolist()
+    return [windows[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def _shift_rosters(scenario: Scenario, g: int, group: AgentGroup) -> list[AgentRoster]:
@@ -85,13 +109,18 @@ def _shift_rosters(scenario: Scenario, g: int, group: AgentGroup) -> list[AgentR
 def _remove_absent_days(agents: list[AgentRoster], share: float, rng: np.random.Generator) -> None:
     """Drop each agent's windows (and their breaks) on the days the agent is absent.
 
-    Windows are still one interval or one shift occurrence here, so a day is the day a
-    window starts, even in a 24-hour center or for a night shift."""
+    Windows are still one shift occurrence here, so a day is the day a window starts,
+    even for a night shift (per-interval staffing applies the same rule in arrays)."""
     days = 1 + max((int(w[0] // DAY_S) for a in agents for w in a.windows), default=0)
-    absent = rng.random((len(agents), days)) < share
+    absent = _absent_days(len(agents), days, share, rng)
     for agent, absent_days in zip(agents, absent):
         agent.windows = [w for w in agent.windows if not absent_days[int(w[0] // DAY_S)]]
         _keep_breaks_on_duty(agent)
+
+
+def _absent_days(agents: int, days: int, share: float, rng: np.random.Generator) -> np.ndarray:
+    """(agents, days): True where the agent is absent that day, each with probability `share`."""
+    return rng.random((agents, days)) < share
 
 
 def works_after_hours(scenario: Scenario, group: AgentGroup) -> bool:
