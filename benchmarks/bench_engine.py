@@ -1,7 +1,7 @@
-"""Speed of the engine against two peers modelling the same queue (SimPy, Ciw), and a 1M-contact run.
+"""Speed of the engine against two peers modelling the same queue (SimPy, Ciw).
 
 Run on demand: `.venv/bin/python benchmarks/bench_engine.py [--runs 5] [--stat-runs 20]
-[--ciw-stat-runs 5] [--skip-ciw] [--skip-rich] [--skip-million]`.
+[--ciw-stat-runs 5] [--skip-ciw] [--skip-rich]`.
 
 The system (issue #16's workload): one M/M/n+M queue open 8 hours, exponential handle with
 mean 180 s, exponential patience with mean 120 s, constant staffing; 50 agents at 15
@@ -25,9 +25,7 @@ three simulate the same system: the lines under the table give each peer's diffe
 the engine in standard errors (|z| under ~2.5 is sampling error). They differ only at the
 close, where the engine's agents leave and the peers' serve everyone.
 
-The 1M-contact run (500 agents, 90 calls/min, open 24 h for 8 days, ~1.04M contacts) runs
-in a fresh subprocess and reports its peak resident memory (VmHWM; ru_maxrss off Linux) before
-and after `simulate()`: the difference is what the run itself needed.
+Long runs (1M and 10M contacts, memory) are `bench_scale.py`'s.
 
 The rich-scenario run takes the example in `scenarios/` that simulates the most behaviours
 (callbacks, overflow to a partner, chat, e-mail, reasons with transfers and recontacts,
@@ -68,7 +66,6 @@ PATIENCE_MEAN_S = 120.0
 OPEN_HOURS = 8
 SIZES = [(50, 15.0), (500, 150.0)]  # (agents, calls per minute): 90 % offered load each
 CIW_INSTALL = "pip install -e '.[bench]' (or pip install ciw==3.2.7)"
-MILLION = {"agents": 500, "calls_per_min": 90.0, "days": 8}  # 90 * 1440 * 8 = 1,036,800 calls
 SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 RICH_RUNS = 3
 
@@ -198,34 +195,6 @@ def peak_rss_kib() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
 
 
-def million_child() -> None:
-    """Runs in a fresh process so the peak RSS measures this run alone; prints JSON."""
-    scenario = queue_scenario(MILLION["agents"], MILLION["calls_per_min"], MILLION["days"], open_hours=24)
-    before_kib = peak_rss_kib()
-    start = time.perf_counter()
-    log = simulate(scenario, seed=1)
-    seconds = time.perf_counter() - start
-    after_kib = peak_rss_kib()
-    print(json.dumps({
-        "contacts": len(log.contacts),
-        "agent_state_rows": len(log.agent_states),
-        "seconds": seconds,
-        "rss_before_mib": before_kib / 1024,
-        "rss_peak_mib": after_kib / 1024,
-    }))
-
-
-def print_million() -> None:
-    out = subprocess.run([sys.executable, __file__, "--million-child"], capture_output=True, text=True, check=True)
-    r = json.loads(out.stdout)
-    print(f"\n1M-contact run: {MILLION['agents']} agents, {MILLION['calls_per_min']:.0f} calls/min, "
-          f"open 24 h, {MILLION['days']} days")
-    print(f"  {r['contacts']:,} contacts, {r['agent_state_rows']:,} agent-state rows in {r['seconds']:.1f} s "
-          f"= {r['contacts'] / r['seconds']:,.0f} contacts/s")
-    print(f"  peak RSS (VmHWM, fresh process): {r['rss_peak_mib']:,.0f} MiB; "
-          f"{r['rss_before_mib']:,.0f} MiB after imports, so the run added {r['rss_peak_mib'] - r['rss_before_mib']:,.0f} MiB")
-
-
 def behaviours(scenario: Scenario) -> set[str]:
     """The optional behaviours a scenario switches on (see sim/scenario/behaviours.py)."""
     found = {f"channel:{q.channel}" for q in scenario.queues}
@@ -348,14 +317,9 @@ def main() -> None:
     parser.add_argument("--ciw-stat-runs", type=int, default=5,
                         help="Ciw's runs for abandonment and wait (~10 s per 500-agent day)")
     parser.add_argument("--skip-ciw", action="store_true", help="leave Ciw out of the table")
-    parser.add_argument("--skip-million", action="store_true", help="skip the 1M-contact run")
     parser.add_argument("--skip-rich", action="store_true", help="skip the rich-scenario run")
-    parser.add_argument("--million-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--rich-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.million_child:
-        million_child()
-        return
     if args.rich_child:
         rich_child(args.rich_child)
         return
@@ -369,8 +333,6 @@ def main() -> None:
     print_comparison(sizes, args.runs)
     if not args.skip_rich:
         print_rich()
-    if not args.skip_million:
-        print_million()
 
 
 if __name__ == "__main__":

@@ -67,8 +67,21 @@ class RoundingCount(PublicAt):
         RoundingCount.rounded += env.now + (time_s - env.now) != time_s
 
 
-def public_run_until_empty(env: simpy.Environment) -> None:
-    env.run()
+def public_run_until_empty(env: simpy.Environment, feed=None) -> None:
+    """`env.run()`; beside a feed of first contacts (see events.run_until_empty), the
+    public `env.peek()` and `env.step()` one event at a time, the feed taken when due
+    strictly first (its clock lags, which PublicAt's delay absorbs)."""
+    if feed is None:
+        env.run()
+        return
+    while True:
+        head_s = env.peek()
+        if head_s <= feed.next_s and head_s < float("inf"):
+            env.step()
+        elif feed.next_s < float("inf"):
+            feed.take()
+        else:
+            return
 
 
 @contextmanager
