@@ -94,6 +94,7 @@ class Run(AgentDuty):
                                 for group in scenario.agent_groups]
         self.blocked = [[] for _ in scenario.queues]  # overflow due, partner away
         self.release = self._on_release  # bound once: scheduled for every contact answered
+        self.groups_for = self.lines.groups_for  # read once per contact
         follow_ups = (any(self.redials) or any(self.do.models_outcome)
                       or any(rules.callback for rules in self.do.queue_rules))
         self.log = LogBuilder(scenario, self.agents, follow_ups)
@@ -289,7 +290,7 @@ class Run(AgentDuty):
         agents = self.agents
         chat = self.is_chat[line]
         if not (self.after_hours and self.is_live[line] and not self.hours.is_open(now)):
-            for g in self.lines.groups_for[line]:
+            for g in self.groups_for[line]:
                 idle = agents.idle[g]
                 if idle:
                     self._answer(c, idle.popitem(last=False)[0], now)
@@ -481,13 +482,15 @@ class Run(AgentDuty):
         and callers found past their deadline are logged as abandoned at it. While the
         center is closed only e-mail is taken.
         """
-        record = self.record
-        outcome, on_line, deadline_s = record.outcome, record.line, record.deadline_s
-        closed = self.after_hours and not self.hours.is_open(now)
+        all_waiting = self.waiting
         for line in lines:
-            if closed and self.is_live[line]:
+            waiting = all_waiting[line]
+            if not waiting:
+                continue  # the common case after a release: looked at before anything else
+            if self.after_hours and self.is_live[line] and not self.hours.is_open(now):
                 continue
-            waiting = self.waiting[line]
+            record = self.record
+            outcome, on_line, deadline_s = record.outcome, record.line, record.deadline_s
             while waiting:
                 c = waiting.popleft()
                 if outcome[c] != WAITING or on_line[c] != line:
