@@ -97,9 +97,10 @@ class ContactArrays:
 
 
 class StateArrays:
+    """Labels of the agent-time totals (states.StateTotals.frame), one row per total."""
+
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
-        self.start, self.end = floats(frame, "start_s"), floats(frame, "end_s")
         self.state_code = pd.Categorical(frame["state"], categories=list(AGENT_STATES)).codes
         self.state = {name: self.state_code == i for i, name in enumerate(AGENT_STATES)}
 
