@@ -13,6 +13,7 @@ import pytest
 
 import sim.interaction_log
 import sim.kpis.engine
+import sim.kpis.grouping
 import sim.kpis.log_reader
 from sim.engine import simulate
 from sim.errors import InputError
@@ -21,13 +22,15 @@ from sim.kpis import CompactLog, KpiSettings, open_log, score, score_by
 from sim.scenario import load_scenario
 from test_kpi_fixtures import contacts_frame, small_log, states_frame
 
-# Agent time is summed chunk by chunk, spells cut and totalled per bucket first: the same
-# seconds added in another order, so agent-time KPIs agree to float rounding only.
+# Agent time and queue seconds are summed chunk by chunk (agent spells totalled per time
+# bucket first): the same seconds added in another order, so KPIs of agent time and
+# queue_len agree to float rounding only.
 RELATIVE = 1e-12
 
 
 def _chunk_rows(monkeypatch, rows: int):
-    for module in (sim.interaction_log, sim.kpis.engine, sim.kpis.log_reader):
+    for module in (sim.interaction_log, sim.kpis.engine, sim.kpis.grouping,
+                   sim.kpis.log_reader):
         monkeypatch.setattr(module, "CHUNK_ROWS", rows)
 
 
@@ -83,11 +86,12 @@ def test_simulated_log_scores_as_the_whole_log(simulated, tmp_path, small_chunks
         pd.testing.assert_frame_equal(read, whole, rtol=RELATIVE, atol=1e-9)
 
 
-def test_contact_kpis_are_identical_not_just_close(simulated, tmp_path, small_chunks):
-    # only agent time is summed in another order; every contact KPI is bit for bit the same
+def test_other_kpis_are_identical_not_just_close(simulated, tmp_path, small_chunks):
+    # only agent time and queue seconds (queue_len) are summed in another order: chunk by
+    # chunk; every other KPI is bit for bit the same
     lean = open_log(write_in_row_groups(simulated, tmp_path / "log", rows_per_group=500))
     agent_time = {"occupancy", "utilization", "handled_per_hour", "resolved_per_hour",
-                  "total_cost", "cost_per_contact", "outbound_calls_per_hour"}
+                  "total_cost", "cost_per_contact", "outbound_calls_per_hour", "queue_len"}
     whole, read = score(simulated).values(), score(lean).values()
     assert {k: v for k, v in read.items() if k not in agent_time} == {
         k: v for k, v in whole.items() if k not in agent_time}
@@ -225,3 +229,26 @@ def test_cli_kpi_reads_lean_and_prints_the_same_figures(tmp_path, capsys):
 
     printed = json.loads(capsys.readouterr().out)
     assert_close(printed, score(log, KpiSettings()).values())
+
+
+@pytest.mark.parametrize("layout", ["issue_and_time_order", "time_order", "shuffled"])
+def test_issue_order_is_lexsort_order_whatever_the_row_order(layout):
+    # the fast paths (no sort; a stable sort by issue) must give np.lexsort's order
+    import numpy as np
+
+    from sim.kpis.issues import issue_order
+
+    rng = np.random.default_rng(3)
+    arrival = np.sort(rng.integers(0, 50, 400)).astype(float)  # ties on purpose
+    segment = rng.integers(1, 3, 400)
+    issue = rng.integers(0, 60, 400)
+    if layout == "issue_and_time_order":  # each issue's rows together, in arrival order
+        issue, segment = np.arange(400) // 7, np.ones(400, dtype=np.int64)
+    elif layout == "time_order":
+        order = np.lexsort((segment, arrival))
+        issue, arrival, segment = issue[order], arrival[order], segment[order]
+    else:
+        shuffle = rng.permutation(400)
+        issue, arrival, segment = issue[shuffle], arrival[shuffle], segment[shuffle]
+    assert issue_order(issue, arrival, segment).tolist() == (
+        np.lexsort((segment, arrival, issue)).tolist())

@@ -58,7 +58,7 @@ class ContactArrays:
                          if "direction" in frame.columns else np.zeros(len(frame), bool))
         inbound = ~self.outbound
         self.inbound = inbound
-        self.segment = frame["segment"].to_numpy(np.int64)
+        self.segment = frame["segment"].to_numpy()  # int64 by contract; no copy
         self.contact = inbound & (self.segment == 1)
         self.answered = inbound & flags(outcome == "answered")
         self.abandoned = inbound & flags(outcome == "abandoned")

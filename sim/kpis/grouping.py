@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.interaction_log import CHUNK_ROWS
 from sim.kpis.keys import AGENT_LABEL_KEYS, KEYS, LABEL_KEYS, TIME_KEYS
 
 if TYPE_CHECKING:
@@ -80,21 +81,27 @@ class Grouping:
         """Whether rows of `table` ("contacts" or "agent_states") carry every key."""
         return all(table in self._label_maps[k] for k in self.keys if k in LABEL_KEYS)
 
-    def spells(self, start: np.ndarray, end: np.ndarray, table: str,
-               rows: np.ndarray | None = None) -> Pieces:
-        """Clip spells [start, end) at the edges of the time keys.
+    def spell_totals(self, start: np.ndarray, end: np.ndarray, table: str,
+                     rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per group: the seconds of spells [start, end) of `rows` of `table` inside it, and
+        how many pieces (spells clipped at the edges of the time keys) fall in it.
 
-        The spells belong to `rows` of `table` (default: every row, in order); each piece
-        keeps the number of its table row. A piece in a combination no contact or agent
-        spell takes (e.g. a queue wait running on into an interval without arrivals) is
-        dropped: that group is not listed.
+        A piece in a combination no contact or agent spell takes (e.g. a queue wait running
+        on into an interval without arrivals) is dropped: that group is not listed. Rows
+        are cut CHUNK_ROWS at a time, so the pieces of millions of spells never coexist.
         """
-        rows = np.arange(len(start)) if rows is None else rows
+        seconds, pieces = np.zeros(self.n), np.zeros(self.n)
         edge_s = spell_edge_s(self.keys, self.interval_s)
-        if edge_s is None:
-            return self.bucket_pieces(None, end - start, table, rows)
-        bucket, seconds, spell = clip(start, end, edge_s)
-        return self.bucket_pieces(bucket, seconds, table, rows[spell])
+        for first in range(0, len(rows), CHUNK_ROWS):
+            part = rows[first:first + CHUNK_ROWS]
+            if edge_s is None:
+                cut = self.bucket_pieces(None, end[part] - start[part], table, part)
+            else:
+                bucket, spell_s, spell = clip(start[part], end[part], edge_s)
+                cut = self.bucket_pieces(bucket, spell_s, table, part[spell])
+            seconds += np.bincount(cut.code, weights=cut.seconds, minlength=self.n)
+            pieces += np.bincount(cut.code, minlength=self.n)
+        return seconds, pieces
 
     def bucket_pieces(self, bucket: np.ndarray | None, seconds: np.ndarray, table: str,
                       rows: np.ndarray) -> Pieces:

@@ -84,6 +84,7 @@ def _read_contacts(path: Path) -> pd.DataFrame:
         for column in columns.values():
             column.put(batch.column(column.spec.name), first)
         first += batch.num_rows
+    pa.default_memory_pool().release_unused()  # Arrow keeps freed pages for reuse otherwise
     # copy=False: each column stays its own array (pandas would stack the floats: a copy)
     return pd.DataFrame({name: column.done() for name, column in columns.items()},
                         index=pd.RangeIndex(n), copy=False)
