@@ -34,7 +34,7 @@ FAMILIES = (volume_kpis, queue_kpis, handling_kpis, resolution_kpis, survey_kpis
             contact_mix_kpis, optional_column_kpis, cost_kpis)
 UNMAPPED_COLUMNS = "unmapped_columns"  # meta.extra key: columns an importer had to fill in
 Progress = Callable[[float], None]  # called with the fraction of the work done
-# What the engine scores: a log in memory, or a Parquet log read lean (sim.compact_log).
+# What the engine scores: a log in memory, or a Parquet log read lean (log_reader.open_log).
 ScoredLog = InteractionLog | CompactLog
 # Flags where missing means "not known", not "no": all missing would read as 0 % / 100 %.
 UNKNOWN_WHEN_MISSING = ("resolved", "churned")

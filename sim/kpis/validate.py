@@ -111,7 +111,7 @@ def agent_state_violations(states: pd.DataFrame) -> list[Violation]:
     start, end = spell_times(states)
     agent, labels = pd.factorize(states["agent_id"])
     return _broken("agent_states", [*state_rules(states, start, end),
-                                    _overlaps(agent, labels, start, end)])
+                                    overlapping_spells(agent, labels, start, end)])
 
 
 def spell_times(states: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -133,7 +133,7 @@ def state_rules(states: pd.DataFrame, start: np.ndarray, end: np.ndarray) -> lis
 OVERLAP_TOLERANCE_S = 1e-3  # spells laid end to end by float sums may touch with noise
 
 
-def _overlaps(agent: np.ndarray, labels, start: np.ndarray, end: np.ndarray) -> tuple:
+def overlapping_spells(agent: np.ndarray, labels, start: np.ndarray, end: np.ndarray) -> tuple:
     """Spells that start before the agent's previous spell (by start) ends: an agent is in
     one state at a time, and overlapping spells would count the same seconds twice. Any
     overlap shows between two neighbours in start order, so one comparison finds it.
@@ -166,7 +166,11 @@ def overlap_rule(agent_id, row: int, earlier: int, earlier_end_s: float) -> str:
 
 def raise_if_any(violations: list[Violation], row_numbers: np.ndarray | None = None) -> None:
     """One InputError for all violations; `row_numbers[i]` names row i (default i + 1)."""
-    problems = [describe(v, row_numbers) for v in violations]
+    raise_problems([describe(v, row_numbers) for v in violations])
+
+
+def raise_problems(problems: list[str]) -> None:
+    """One InputError for all `problems` lines (none: nothing to raise)."""
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise InputError(problems[0] + more, problems)

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
-from sim.kpis.validate import (MAX_ROWS_SHOWN, OVERLAP_RULE, _overlaps, overlap_rule,
-                               problem_line, spell_times, value_at)
+from sim.kpis.validate import (MAX_ROWS_SHOWN, OVERLAP_RULE, OVERLAP_TOLERANCE_S,
+                               overlap_rule, overlapping_spells, problem_line,
+                               raise_problems, spell_times, value_at)
 
-TABLE_ORDER = ("contacts", "agent_states")  # problems of the contacts first, as check_log
+TABLE_ORDER = ("contacts", "agent_states")  # the contacts' problems are listed first
 
 
 class Tally:
@@ -48,12 +48,9 @@ class Tally:
         self._found.pop((TABLE_ORDER.index(table), index), None)
 
     def raise_if_any(self) -> None:
-        problems = [problem_line(where, rows, n, value, rule)
-                    for where, rule, n, rows, value in
-                    (self._found[key] for key in sorted(self._found))]
-        if problems:
-            more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-            raise InputError(problems[0] + more, problems)
+        raise_problems([problem_line(where, rows, n, value, rule)
+                        for where, rule, n, rows, value in
+                        (self._found[key] for key in sorted(self._found))])
 
 
 class OverlapCheck:
@@ -126,11 +123,8 @@ def label_codes(labels: pd.Series, code_of: dict, missing: int = -1) -> np.ndarr
     return np.array(lookup + [missing], dtype=np.int64)[local]
 
 
-OVERLAP_TOLERANCE_S = 1e-3  # as validate._overlaps
-
-
 def whole_table_rule(chunks: Callable[[], Iterable[pd.DataFrame]]) -> tuple:
-    """The overlap rule over every spell at once (the sort validate._overlaps does), for
+    """The overlap rule over every spell at once (the sort validate.overlapping_spells does), for
     spells out of order; reads the agent ids as codes and the two times only."""
     codes, starts, ends, labels = [], [], [], {}
     for chunk in chunks():
@@ -139,5 +133,5 @@ def whole_table_rule(chunks: Callable[[], Iterable[pd.DataFrame]]) -> tuple:
         starts.append(start)
         ends.append(end)
     agent = np.concatenate(codes) if codes else np.empty(0, np.int32)
-    return _overlaps(agent, list(labels), np.concatenate(starts or [np.empty(0)]),
+    return overlapping_spells(agent, list(labels), np.concatenate(starts or [np.empty(0)]),
                      np.concatenate(ends or [np.empty(0)]))
