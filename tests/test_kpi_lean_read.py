@@ -4,8 +4,10 @@ Chunks are made tiny (CHUNK_ROWS) and the files are written in small row groups,
 table is read and checked in many pieces, as a 10-million-contact log is.
 """
 
+import json
 import math
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -15,10 +17,13 @@ import sim.interaction_log
 import sim.kpis.engine
 import sim.kpis.grouping
 import sim.kpis.log_reader
+from sim.cli import main
 from sim.engine import simulate
 from sim.errors import InputError
-from sim.interaction_log import InteractionLog, meta_json, read_log, write_log
+from sim.interaction_log import InteractionLog, meta_json, write_log
 from sim.kpis import CompactLog, KpiSettings, open_log, score, score_by
+from sim.kpis.issues import issue_order
+from sim.kpis.validate import agent_state_violations, contact_violations, describe
 from sim.scenario import load_scenario
 from test_kpi_fixtures import contacts_frame, small_log, states_frame
 
@@ -127,7 +132,7 @@ def test_csv_logs_are_read_whole(tmp_path):
 def test_spells_out_of_order_are_still_checked_for_overlaps(tmp_path, tiny_chunks):
     # agent a1's spells reversed: the chunked check cannot follow them, the sort does
     states = states_frame()
-    states = pd.concat([states.iloc[::-1]], ignore_index=True)
+    states = states.iloc[::-1].reset_index(drop=True)
     states.loc[states.index[-1], "end_s"] = 2000.0  # a1's first spell now runs into its next
     log = small_log(states=states)
     with pytest.raises(InputError) as whole:
@@ -135,8 +140,14 @@ def test_spells_out_of_order_are_still_checked_for_overlaps(tmp_path, tiny_chunk
     lean = open_log(write_in_row_groups(log, tmp_path / "log", rows_per_group=2))
     with pytest.raises(InputError) as read:
         score(lean)
-    assert read.value.problems == whole.value.problems
+    assert read.value.problems == whole.value.problems == whole_table_problems(log)
     assert "spells of one agent must not overlap" in str(read.value)
+
+
+def whole_table_problems(log: InteractionLog) -> list[str]:
+    """The problems the rules give over each whole table (no chunks)."""
+    violations = contact_violations(log.contacts) + agent_state_violations(log.agent_states)
+    return [describe(v) for v in violations]
 
 
 def _with(frame: pd.DataFrame, row: int, column: str, value) -> pd.DataFrame:
@@ -165,7 +176,7 @@ def test_broken_rows_give_the_whole_log_message(tmp_path, tiny_chunks, table, ro
     lean = open_log(write_in_row_groups(log, tmp_path / "log", rows_per_group=3))
     with pytest.raises(InputError) as read:
         score_by(lean, "interval")
-    assert read.value.problems == whole.value.problems
+    assert read.value.problems == whole.value.problems == whole_table_problems(log)
     assert str(read.value) == str(whole.value)
 
 
@@ -220,13 +231,9 @@ def test_empty_tables_score_as_the_whole_log(tmp_path):
 
 
 def test_cli_kpi_reads_lean_and_prints_the_same_figures(tmp_path, capsys):
-    from sim.cli import main
-
     log = small_log()
     out = write_in_row_groups(log, tmp_path / "log", rows_per_group=4)
     assert main(["kpi", str(out), "--json", "--quiet"]) == 0
-    import json
-
     printed = json.loads(capsys.readouterr().out)
     assert_close(printed, score(log, KpiSettings()).values())
 
@@ -234,10 +241,6 @@ def test_cli_kpi_reads_lean_and_prints_the_same_figures(tmp_path, capsys):
 @pytest.mark.parametrize("layout", ["issue_and_time_order", "time_order", "shuffled"])
 def test_issue_order_is_lexsort_order_whatever_the_row_order(layout):
     # the fast paths (no sort; a stable sort by issue) must give np.lexsort's order
-    import numpy as np
-
-    from sim.kpis.issues import issue_order
-
     rng = np.random.default_rng(3)
     arrival = np.sort(rng.integers(0, 50, 400)).astype(float)  # ties on purpose
     segment = rng.integers(1, 3, 400)
@@ -252,3 +255,14 @@ def test_issue_order_is_lexsort_order_whatever_the_row_order(layout):
         issue, arrival, segment = issue[shuffle], arrival[shuffle], segment[shuffle]
     assert issue_order(issue, arrival, segment).tolist() == (
         np.lexsort((segment, arrival, issue)).tolist())
+
+
+def test_cli_kpi_on_a_broken_parquet_log_is_one_error_line(tmp_path, capsys, tiny_chunks):
+    states = _with(states_frame(), 9, "start_s", 1000.0)  # v1's busy spell overlaps
+    out = write_in_row_groups(small_log(states=states), tmp_path / "log", rows_per_group=3)
+    assert main(["kpi", str(out), "--by", "interval", "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "error: agent_states.start_s: 1000 at row 10 (1 row(s)): spells of one agent must "
+        "not overlap (agent 'v1': row 10 starts before row 9 ends at 1800)\n")
