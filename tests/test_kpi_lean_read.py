@@ -266,3 +266,12 @@ def test_cli_kpi_on_a_broken_parquet_log_is_one_error_line(tmp_path, capsys, tin
     assert captured.err == (
         "error: agent_states.start_s: 1000 at row 10 (1 row(s)): spells of one agent must "
         "not overlap (agent 'v1': row 10 starts before row 9 ends at 1800)\n")
+
+
+def test_a_missing_spell_time_gives_the_whole_table_problems(tmp_path, tiny_chunks):
+    states = _with(states_frame(), 9, "start_s", float("nan"))
+    log = small_log(states=states)
+    lean = open_log(write_in_row_groups(log, tmp_path / "log", rows_per_group=3))
+    with pytest.raises(InputError) as read:
+        score(lean)
+    assert read.value.problems == whole_table_problems(log)

@@ -85,7 +85,9 @@ class OverlapCheck:
         prev_e[carried] = self._last_end[code[carried]]
         prev_row[carried] = self._last_row[code[carried]]
         has_prev = (code >= 0) & (same | (prev_row >= 0))
-        backwards = has_prev & ((s < prev_s) | ((s == prev_s) & (e < prev_e)))
+        # not after the previous spell in (start, end) order; a NaN time counts as out of
+        # order, so the whole-table sort decides, as it always did
+        backwards = has_prev & ~((s > prev_s) | ((s == prev_s) & (e >= prev_e)))
         self.in_order &= not backwards.any()
         clash = has_prev & (s < prev_e - OVERLAP_TOLERANCE_S)
         bad = np.zeros(len(code), dtype=bool)
