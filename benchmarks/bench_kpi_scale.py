@@ -113,7 +113,7 @@ def main() -> None:
     try:
         base = base_log(workdir)
         print(f"{'contacts':>12} {'reader':>6} {'scoring':>18} {'seconds':>8} "
-              f"{'contacts/s':>11} {'peak RSS':>10}")
+              f"{'contacts/s':>11} {'peak RSS':>11}")
         for millions in args.sizes:
             log_dir = repeated(base, millions, workdir / f"log{millions}m")
             for reader in ("lean", "whole") if args.whole else ("lean",):
@@ -121,7 +121,7 @@ def main() -> None:
                     contacts, seconds, peak_mb = measure(log_dir, reader, by)
                     scoring = "score" if by == "-" else f"score_by {by}"
                     print(f"{contacts:>12,} {reader:>6} {scoring:>18} {seconds:>8.1f} "
-                          f"{contacts / seconds:>11,.0f} {peak_mb:>7,.0f} MB", flush=True)
+                          f"{contacts / seconds:>11,.0f} {peak_mb:>7,.0f} MiB", flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
