@@ -44,7 +44,7 @@ def total_states(chunks: Callable[[], Iterable[pd.DataFrame]], edge_s: float | N
     (the caller raises before using them)."""
     codes: dict[str, dict] = {name: {None: 0} for name in LABELS}  # label -> code; 0: none
     overlaps = OverlapCheck()
-    totals = (np.empty((0, 1 + len(LABELS)), np.int64), np.empty(0))
+    totals = ([np.empty(0, np.int64)] * (1 + len(LABELS)), np.empty(0))  # key columns, s
     n_spells, latest_start, latest_end = 0, 0.0, 0.0
     for chunk in chunks():
         start, end = spell_times(chunk)
@@ -61,34 +61,36 @@ def total_states(chunks: Callable[[], Iterable[pd.DataFrame]], edge_s: float | N
             bucket, seconds = np.zeros(len(good), np.int64), (end - start)[good]
         else:
             bucket, seconds, piece_row = clip(start[good], end[good], edge_s)
-        keys = np.column_stack([bucket, *(label[piece_row] for label in labels)])
-        totals = _sum_by_key(np.concatenate([totals[0], keys]),
+        keys = [bucket, *(label[piece_row] for label in labels)]
+        totals = _sum_by_key([np.concatenate(pair) for pair in zip(totals[0], keys)],
                              np.concatenate([totals[1], seconds]))
         n_spells += len(chunk)
     if not overlaps.in_order:
         tally.forget("agent_states", OVERLAP_RULE_INDEX)
         tally.add("agent_states", [whole_table_rule(chunks)], 0, OVERLAP_RULE_INDEX)
-    keys, seconds = totals
-    frame = pd.DataFrame({"bucket": keys[:, 0], "seconds": seconds})
-    for i, name in enumerate(LABELS, start=1):
-        names = np.array(list(codes[name]), dtype=object)
-        frame[name] = names[keys[:, i]]
+    (bucket, *labels), seconds = totals
+    frame = pd.DataFrame({"bucket": bucket, "seconds": seconds})
+    for name, label in zip(LABELS, labels):
+        frame[name] = np.array(list(codes[name]), dtype=object)[label]
     return StateTotals(frame, n_spells, latest_start, latest_end)
 
 
-def _sum_by_key(keys: np.ndarray, seconds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of equal `keys` (non-negative integers) merged, their seconds summed."""
-    radix = [int(size) for size in keys.max(axis=0, initial=0) + 1]
-    packed = np.zeros(len(keys), dtype=np.int64)
-    for column, size in zip(keys.T, radix):
-        packed = packed * size + column
-    if math.prod(radix) <= max(4 * len(keys), 1 << 20):  # few possible keys: count densely
+def _sum_by_key(keys: list[np.ndarray], seconds: np.ndarray):
+    """Rows of equal keys (columns of non-negative integers) merged, their seconds summed:
+    (key columns, seconds) of the merged rows."""
+    radix = [int(column.max(initial=0)) + 1 for column in keys]
+    packed = np.zeros(len(seconds), dtype=np.int64)
+    for column, size in zip(keys, radix):
+        packed *= size
+        packed += column
+    if math.prod(radix) <= max(4 * len(seconds), 1 << 20):  # few possible keys: dense count
         present = np.flatnonzero(np.bincount(packed, minlength=math.prod(radix)))
         sums = np.bincount(packed, weights=seconds)[present]
     else:
         group, present = pd.factorize(packed)
         sums = np.bincount(group, weights=seconds, minlength=len(present))
-    merged = np.empty((len(present), len(radix)), dtype=np.int64)
-    for i in reversed(range(len(radix))):
-        present, merged[:, i] = np.divmod(present, radix[i])
-    return merged, sums
+    merged = []
+    for size in reversed(radix):
+        present, column = np.divmod(present, size)
+        merged.append(column)
+    return merged[::-1], sums
