@@ -25,6 +25,7 @@ from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS, FORMATS, confor
 
 TABLES = {"contacts": CONTACT_COLUMNS, "agent_states": AGENT_STATE_COLUMNS}
 DAY_S = 86400.0
+CHUNK_ROWS = 1_000_000  # rows per piece when a table is read or checked in pieces
 # meta.json's layout. A file without the key predates versioning and has version 1's
 # keys, so it is read as version 1. Raise it when a key changes meaning or is removed.
 META_SCHEMA_VERSION = 1
@@ -126,6 +127,12 @@ class InteractionLog:
         object.__setattr__(
             self, "agent_states", conform(self.agent_states, AGENT_STATE_COLUMNS, "agent_states")
         )
+
+    def agent_state_chunks(self):
+        """The agent-state spells in slices of CHUNK_ROWS: how the KPI engine reads them,
+        from memory as from a file (sim.kpis.log_reader)."""
+        states, rows = self.agent_states, CHUNK_ROWS
+        return (states.iloc[first:first + rows] for first in range(0, len(states), rows))
 
 
 LOG_FILES = {f"{name}.{fmt}" for name in TABLES for fmt in FORMATS} | {"meta.json"}
@@ -267,18 +274,29 @@ def _os_errors(out_dir):
 
 def read_log(log_dir: str | os.PathLike) -> InteractionLog:
     """Read a log directory written by `write_log` (Parquet or CSV)."""
+    paths = table_paths(log_dir)
+    tables = {name: _read_table(path, TABLES[name]) for name, path in paths.items()}
+    return InteractionLog(tables["contacts"], tables["agent_states"], log_meta(log_dir))
+
+
+def table_paths(log_dir: str | os.PathLike) -> dict[str, Path]:
+    """The file of each table in a log directory (Parquet before CSV)."""
     root = Path(log_dir)
     if not root.is_dir():
         raise InputError(f"log: {root} is not a directory")
-    tables = {}
+    paths = {}
     for name in TABLES:
         found = [root / f"{name}.{fmt}" for fmt in FORMATS if (root / f"{name}.{fmt}").exists()]
         if not found:
             raise InputError(f"log: {root} has no {name}.parquet or {name}.csv")
-        tables[name] = _read_table(found[0], TABLES[name])
-    meta_path = root / "meta.json"
-    meta = read_meta(meta_path) if meta_path.exists() else LogMeta()
-    return InteractionLog(tables["contacts"], tables["agent_states"], meta)
+        paths[name] = found[0]
+    return paths
+
+
+def log_meta(log_dir: str | os.PathLike) -> LogMeta:
+    """A log directory's meta.json, or the defaults if it has none."""
+    meta_path = Path(log_dir) / "meta.json"
+    return read_meta(meta_path) if meta_path.exists() else LogMeta()
 
 
 def _read_table(path: Path, columns) -> pd.DataFrame:

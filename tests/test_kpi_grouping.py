@@ -5,8 +5,16 @@ import pytest
 
 from sim.errors import InputError
 from sim.kpis import score, score_by
-from sim.kpis.grouping import build, clip
+from sim.kpis.grouping import build, clip, spell_edge_s
+from sim.kpis.states import total_states
+from sim.kpis.validate_chunks import Tally
 from test_kpi_fixtures import contacts_frame, small_log
+
+
+def _build(keys: tuple, log):
+    """The grouping of `log`, its agent time totalled as the engine totals it."""
+    states = total_states(log.agent_state_chunks, spell_edge_s(keys, 1800.0), Tally())
+    return build(keys, log.contacts, states, 1800.0, 7200.0)
 
 
 def test_by_interval_lists_every_interval_with_clipped_spells():
@@ -118,7 +126,7 @@ def test_a_contact_on_the_last_edge_without_horizon_gets_its_interval():
 def test_groups_are_the_combinations_that_occur():
     keys = ["interval", "queue", "reason", "agent_group"]
     log = small_log()
-    grouping = build(tuple(keys), log.contacts, log.agent_states, 1800.0, 7200.0)
+    grouping = _build(tuple(keys), log)
     c = log.contacts.assign(interval=(log.contacts["arrival_s"] // 1800).astype(int),
                             agent_group=log.contacts["agent_group"].fillna("(none)"))
     occurring = c.groupby(keys).size()
@@ -137,8 +145,7 @@ def test_groups_with_agent_keys_include_agent_time_without_contacts():
     # too), (1, g1) has r8 and a1's idle half hour
     log = small_log()
     frame = score_by(log, ["interval", "agent_group"])
-    grouping = build(("interval", "agent_group"), log.contacts, log.agent_states, 1800.0,
-                     7200.0)
+    grouping = _build(("interval", "agent_group"), log)
     spells = {(i, g) for i in range(2) for g in ("g1", "vendor_g")}  # states span 0-3600
     arrivals = set(zip((log.contacts["arrival_s"] // 1800).astype(int),
                        log.contacts["agent_group"].fillna("(none)")))

@@ -73,8 +73,8 @@ def settings_from_args(args: argparse.Namespace) -> KpiSettings:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.interaction_log import read_log
     from sim.kpis import score, score_by
+    from sim.kpis.log_reader import open_log
 
     if args.details and args.by:
         raise InputError("--details: not available with --by (one column per KPI); the "
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     # on a terminal only (disable=None), cleared when done; reading shows from the start
     with tqdm(total=100, unit="%", desc="reading", disable=args.quiet or None, leave=False,
               file=sys.stderr) as bar:
-        log = read_log(args.log_dir)
+        log = open_log(args.log_dir)  # Parquet: only the columns scored, text coded
         bar.set_description("scoring")
         bar.update(READ_SHARE - bar.n)
 

@@ -58,7 +58,7 @@ class ContactArrays:
                          if "direction" in frame.columns else np.zeros(len(frame), bool))
         inbound = ~self.outbound
         self.inbound = inbound
-        self.segment = frame["segment"].to_numpy(np.int64)
+        self.segment = frame["segment"].to_numpy()  # int64 by contract; no copy
         self.contact = inbound & (self.segment == 1)
         self.answered = inbound & flags(outcome == "answered")
         self.abandoned = inbound & flags(outcome == "abandoned")
@@ -97,9 +97,10 @@ class ContactArrays:
 
 
 class StateArrays:
+    """Labels of the agent-time totals (states.StateTotals.frame), one row per total."""
+
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
-        self.start, self.end = floats(frame, "start_s"), floats(frame, "end_s")
         self.state_code = pd.Categorical(frame["state"], categories=list(AGENT_STATES)).codes
         self.state = {name: self.state_code == i for i, name in enumerate(AGENT_STATES)}
 

@@ -15,22 +15,27 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.interaction_log import InteractionLog
+from sim.interaction_log import CHUNK_ROWS, InteractionLog
 from sim.kpis.catalogue import AGENT_STATES_NEED, CATALOGUE, Band, KpiSpec, position
 from sim.kpis.context import ContactArrays, Context, StateArrays
 from sim.kpis.costs import cost_kpis
 from sim.kpis.experience import (contact_mix_kpis, optional_column_kpis, resolution_kpis,
                                  survey_kpis)
-from sim.kpis.grouping import AGENT_LABEL_KEYS, TIME_KEYS, build
+from sim.kpis.grouping import AGENT_LABEL_KEYS, TIME_KEYS, build, spell_edge_s
 from sim.kpis.handling import handling_kpis
+from sim.kpis.log_reader import CompactLog
 from sim.kpis.queue import queue_kpis, volume_kpis
 from sim.kpis.settings import KpiSettings, with_log_costs, with_log_graces
-from sim.kpis.validate import check_log
+from sim.kpis.states import StateTotals, total_states
+from sim.kpis.validate import contact_rules, duplicate_ids
+from sim.kpis.validate_chunks import Tally
 
 FAMILIES = (volume_kpis, queue_kpis, handling_kpis, resolution_kpis, survey_kpis,
             contact_mix_kpis, optional_column_kpis, cost_kpis)
 UNMAPPED_COLUMNS = "unmapped_columns"  # meta.extra key: columns an importer had to fill in
 Progress = Callable[[float], None]  # called with the fraction of the work done
+# What the engine scores: a log in memory, or a Parquet log read lean (log_reader.open_log).
+ScoredLog = InteractionLog | CompactLog
 # Flags where missing means "not known", not "no": all missing would read as 0 % / 100 %.
 UNKNOWN_WHEN_MISSING = ("resolved", "churned")
 
@@ -69,7 +74,7 @@ class KpiReport:
         return pd.DataFrame(rows).set_index("id")
 
 
-def score(log: InteractionLog, settings: KpiSettings = KpiSettings(),
+def score(log: ScoredLog, settings: KpiSettings = KpiSettings(),
           progress: Progress | None = None) -> KpiReport:
     """Every KPI of the catalogue over the whole log. `progress(fraction done)` is called
     after each step (for a progress bar)."""
@@ -97,7 +102,7 @@ def make_report(values: dict, unavailable: dict[str, str], settings: KpiSettings
     return KpiReport(results, settings)
 
 
-def score_by(log: InteractionLog, by: str | Sequence[str],
+def score_by(log: ScoredLog, by: str | Sequence[str],
              settings: KpiSettings = KpiSettings(),
              progress: Progress | None = None) -> pd.DataFrame:
     """One row per group, one column per KPI id (dict-valued KPIs as `id.label` columns).
@@ -133,16 +138,16 @@ def score_by(log: InteractionLog, by: str | Sequence[str],
     return frame
 
 
-def _evaluate(log: InteractionLog, keys: tuple[str, ...], settings: KpiSettings,
+def _evaluate(log: ScoredLog, keys: tuple[str, ...], settings: KpiSettings,
               progress: Progress | None = None):
     steps = 2 + len(FAMILIES)  # validation, grouping, then one step per KPI family
     report = progress or (lambda fraction: None)
-    check_log(log.contacts, log.agent_states, (settings.ces_min, settings.ces_max))
+    interval_s = float(log.meta.interval_s)
+    states = _checked_totals(log, spell_edge_s(keys, interval_s), settings)
     report(1 / steps)
-    grouping = build(keys, log.contacts, log.agent_states, float(log.meta.interval_s),
-                     log.meta.horizon_s)
+    grouping = build(keys, log.contacts, states, interval_s, log.meta.horizon_s)
     report(2 / steps)
-    ctx = Context(ContactArrays(log.contacts, settings), StateArrays(log.agent_states),
+    ctx = Context(ContactArrays(log.contacts, settings), StateArrays(states.frame),
                   grouping, settings)
     values = {}
     for done, family in enumerate(FAMILIES, start=3):
@@ -150,17 +155,33 @@ def _evaluate(log: InteractionLog, keys: tuple[str, ...], settings: KpiSettings,
         report(done / steps)
     unavailable = {}
     for spec in CATALOGUE:
-        reason = _why_unavailable(spec, log, keys)
+        reason = _why_unavailable(spec, log, keys, states.n_spells)
         if reason:
             unavailable[spec.id] = reason
     return values, unavailable, ctx
 
 
-def _why_unavailable(spec: KpiSpec, log: InteractionLog, keys: tuple[str, ...]) -> str | None:
+def _checked_totals(log: ScoredLog, edge_s: float | None,
+                    settings: KpiSettings) -> StateTotals:
+    """Check both tables chunk by chunk (one InputError naming every broken rule) and
+    total the agent time, so neither table is copied whole into temporary arrays."""
+    tally, contacts = Tally(), log.contacts
+    duplicate = duplicate_ids(contacts["contact_id"].to_numpy(np.int64))
+    for first in range(0, len(contacts), CHUNK_ROWS):
+        chunk = contacts.iloc[first:first + CHUNK_ROWS]
+        tally.add("contacts", contact_rules(chunk, (settings.ces_min, settings.ces_max),
+                                            duplicate[first:first + CHUNK_ROWS]), first)
+    states = total_states(log.agent_state_chunks, edge_s, tally)
+    tally.raise_if_any()
+    return states
+
+
+def _why_unavailable(spec: KpiSpec, log: ScoredLog, keys: tuple[str, ...],
+                     n_spells: int) -> str | None:
     unmapped = set(log.meta.extra.get(UNMAPPED_COLUMNS, ()))
     for need in spec.needs:
         if need == AGENT_STATES_NEED:
-            if log.agent_states.empty:
+            if n_spells == 0:
                 return "the log has no agent-state spells (agent time is unknown)"
             foreign = [k for k in keys if k not in TIME_KEYS + AGENT_LABEL_KEYS]
             if foreign:

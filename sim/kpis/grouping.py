@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.interaction_log import CHUNK_ROWS
 from sim.kpis.keys import AGENT_LABEL_KEYS, KEYS, LABEL_KEYS, TIME_KEYS
+
+if TYPE_CHECKING:
+    from sim.kpis.states import StateTotals
 
 DAY_S = 86400.0
 NONE_LABEL = "(none)"  # group of rows whose label is missing, e.g. agent_group if abandoned
@@ -69,31 +74,43 @@ class Grouping:
         label_code, uniques = pd.factorize(labels.iloc[rows], sort=True)
         known = label_code >= 0
         flat = self.contact_code[rows][known] * len(uniques) + label_code[known]
-        table = np.bincount(flat, minlength=self.n * len(uniques)).reshape(self.n, -1)
+        table = np.bincount(flat, minlength=self.n * len(uniques)).reshape(self.n, len(uniques))
         return {str(label): table[:, i].astype(float) for i, label in enumerate(uniques)}
 
     def groupable(self, table: str) -> bool:
         """Whether rows of `table` ("contacts" or "agent_states") carry every key."""
         return all(table in self._label_maps[k] for k in self.keys if k in LABEL_KEYS)
 
-    def spells(self, start: np.ndarray, end: np.ndarray, table: str,
-               rows: np.ndarray | None = None) -> Pieces:
-        """Clip spells [start, end) at the edges of the time keys.
+    def spell_totals(self, start: np.ndarray, end: np.ndarray, table: str,
+                     rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per group: the seconds of spells [start, end) of `rows` of `table` inside it, and
+        how many pieces (spells clipped at the edges of the time keys) fall in it.
 
-        The spells belong to `rows` of `table` (default: every row, in order); each piece
-        keeps the number of its table row. A piece in a combination no contact or agent
-        spell takes (e.g. a queue wait running on into an interval without arrivals) is
-        dropped: that group is not listed.
+        A piece in a combination no contact or agent spell takes (e.g. a queue wait running
+        on into an interval without arrivals) is dropped: that group is not listed. Rows
+        are cut CHUNK_ROWS at a time, so the pieces of millions of spells never coexist.
         """
-        rows = np.arange(len(start)) if rows is None else rows
-        time_keys = [k for k in self.keys if k in TIME_KEYS]
-        if not time_keys:
-            return self._pieces(self._combine(rows, table, {}), end - start, rows)
-        edge_s = self.interval_s if {"interval", "interval_of_day"} & set(time_keys) else DAY_S
-        bucket, seconds, spell = clip(start, end, edge_s)
-        interval = bucket if edge_s == self.interval_s else None
-        time_codes = _time_codes(bucket * edge_s, self.interval_s, interval)
-        return self._pieces(self._combine(rows[spell], table, time_codes), seconds, rows[spell])
+        seconds, pieces = np.zeros(self.n), np.zeros(self.n)
+        edge_s = spell_edge_s(self.keys, self.interval_s)
+        for first in range(0, len(rows), CHUNK_ROWS):
+            part = rows[first:first + CHUNK_ROWS]
+            if edge_s is None:
+                cut = self.bucket_pieces(None, end[part] - start[part], table, part)
+            else:
+                bucket, spell_s, spell = clip(start[part], end[part], edge_s)
+                cut = self.bucket_pieces(bucket, spell_s, table, part[spell])
+            seconds += np.bincount(cut.code, weights=cut.seconds, minlength=self.n)
+            pieces += np.bincount(cut.code, minlength=self.n)
+        return seconds, pieces
+
+    def bucket_pieces(self, bucket: np.ndarray | None, seconds: np.ndarray, table: str,
+                      rows: np.ndarray) -> Pieces:
+        """Pieces already clipped at the edges `spell_edge_s` gives: each in time bucket
+        `bucket` (None when no key is a time key) and belonging to `rows` of `table`."""
+        edge_s = spell_edge_s(self.keys, self.interval_s)
+        time_codes = {} if edge_s is None else _time_codes(
+            bucket * edge_s, self.interval_s, bucket if edge_s == self.interval_s else None)
+        return self._pieces(self._combine(rows, table, time_codes), seconds, rows)
 
     def _pieces(self, combo: np.ndarray, seconds: np.ndarray, rows: np.ndarray) -> Pieces:
         if self._combos is None:
@@ -113,6 +130,14 @@ class Grouping:
         return code
 
 
+def spell_edge_s(keys: tuple[str, ...], interval_s: float) -> float | None:
+    """Where time spells are cut for `keys`: at interval edges, day edges, or nowhere."""
+    time_keys = set(keys) & set(TIME_KEYS)
+    if not time_keys:
+        return None
+    return interval_s if {"interval", "interval_of_day"} & time_keys else DAY_S
+
+
 def clip(start: np.ndarray, end: np.ndarray, edge_s: float):
     """Split each spell at multiples of edge_s: (bucket, seconds, source row) per piece."""
     first = np.floor(start / edge_s).astype(np.int64)
@@ -130,9 +155,10 @@ def clip(start: np.ndarray, end: np.ndarray, edge_s: float):
             np.concatenate([single, rows]))
 
 
-def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: pd.DataFrame,
+def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: StateTotals,
           interval_s: float, horizon_s: float | None) -> Grouping:
-    """Group codes for `keys` (empty: one group named "all")."""
+    """Group codes for `keys` (empty: one group named "all"). `states` holds the agent
+    time totalled by time bucket (cut at `spell_edge_s(keys, interval_s)`) and labels."""
     unknown = [k for k in keys if k not in KEYS]
     if unknown or len(set(keys)) != len(keys):
         raise InputError(f"by: {', '.join(keys)} is not a list of distinct keys from "
@@ -146,7 +172,7 @@ def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: pd.DataFrame,
             size = {"interval": n_intervals, "day": n_days, "interval_of_day": per_day}[key]
             levels.append(pd.RangeIndex(size, name=key))
         else:
-            tables = {"contacts": contacts, **({"agent_states": states}
+            tables = {"contacts": contacts, **({"agent_states": states.frame}
                                                if key in AGENT_LABEL_KEYS else {})}
             labels, label_maps[key] = _labels(key, tables)
             size = len(labels)
@@ -162,8 +188,10 @@ def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: pd.DataFrame,
                                                interval_s, None))
     state_pieces = None
     if every.groupable("agent_states"):
-        state_pieces = every.spells(states["start_s"].to_numpy(float),
-                                    states["end_s"].to_numpy(float), "agent_states")
+        totals = states.frame
+        state_pieces = every.bucket_pieces(
+            totals["bucket"].to_numpy() if spell_edge_s(keys, interval_s) else None,
+            totals["seconds"].to_numpy(), "agent_states", np.arange(len(totals)))
     if set(keys) <= set(TIME_KEYS):
         index, positions = _index(keys, levels), _positions(np.arange(math.prod(sizes)), sizes)
         grouping = replace(every, index=index, contact_code=contact_combo,
@@ -184,7 +212,7 @@ def build(keys: tuple[str, ...], contacts: pd.DataFrame, states: pd.DataFrame,
     return replace(grouping, observed_s=observed)
 
 
-def span_intervals(contacts: pd.DataFrame, states: pd.DataFrame, interval_s: float,
+def span_intervals(contacts: pd.DataFrame, states: StateTotals, interval_s: float,
                    horizon_s: float | None) -> int:
     """Intervals in the log's span: up to the horizon or the last end, whichever is
     later, and past every instant a contact or spell starts at. A row that starts (and
@@ -192,10 +220,10 @@ def span_intervals(contacts: pd.DataFrame, states: pd.DataFrame, interval_s: flo
     in the span too."""
     latest_end = max(horizon_s or 0.0,
                      np.nanmax(contacts["end_s"].to_numpy(float), initial=0.0),
-                     np.max(states["end_s"].to_numpy(float), initial=0.0))
+                     states.latest_end_s)
     latest_start = max(np.nanmax(contacts["arrival_s"].to_numpy(float), initial=0.0),
                        np.nanmax(contacts["enqueue_s"].to_numpy(float), initial=0.0),
-                       np.max(states["start_s"].to_numpy(float), initial=0.0))
+                       states.latest_start_s)
     return max(int(np.ceil(latest_end / interval_s)), int(latest_start // interval_s) + 1)
 
 

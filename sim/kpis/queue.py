@@ -41,12 +41,10 @@ def queue_kpis(ctx: Context) -> dict:
         "abandoned_minus_short_over_offered_minus_short": ratio(abandoned_n - short_n,
                                                                 offered_n - short_n),
     }[s.abandon_variant]
-    rows = np.flatnonzero(live)
-    waits = g.spells(c.enqueue[rows], c.leave[rows], "contacts", rows)
-    queued_s = np.bincount(waits.code, weights=waits.seconds, minlength=g.n)
+    queued_s, wait_pieces = g.spell_totals(c.enqueue, c.leave, "contacts", np.flatnonzero(live))
     # no live row arrived in the group nor waited in it: no data (e.g. an e-mail-only
     # channel), not an empty queue
-    seen = (offered_n > 0) | (np.bincount(waits.code, minlength=g.n) > 0)
+    seen = (offered_n > 0) | (wait_pieces > 0)
     return {
         "service_level": ratio(within_t_n, sl_denominator),
         "asa": ratio(g.total(c.wait, answered), answered_n),

@@ -31,6 +31,15 @@ class Violation:
 def contact_violations(contacts: pd.DataFrame,
                        ces_range: tuple[float, float] = (1.0, 7.0)) -> list[Violation]:
     """Every broken rule of the contacts table."""
+    ids = contacts["contact_id"]
+    return _broken("contacts", contact_rules(contacts, ces_range, ids.duplicated().to_numpy()))
+
+
+def contact_rules(contacts: pd.DataFrame, ces_range: tuple[float, float],
+                  duplicate_id: np.ndarray) -> list[tuple]:
+    """Every row rule of the contacts table as (column, bad rows, values, rule), in a fixed
+    order (whether broken or not), so rules checked chunk by chunk can be merged.
+    `duplicate_id` marks repeated contact ids, a rule over the whole table."""
     col = {name: contacts[name].to_numpy(dtype=float, na_value=np.nan) for name in (
         "arrival_s", "enqueue_s", "answer_s", "abandon_s", "end_s", "handle_s", "wrap_s",
         "csat", "nps", "ces")}
@@ -70,14 +79,21 @@ def contact_violations(contacts: pd.DataFrame,
         ("nps", (col["nps"] < 0) | (col["nps"] > 10), col["nps"], "must lie in 0-10"),
         ("ces", (col["ces"] < ces_range[0]) | (col["ces"] > ces_range[1]), col["ces"],
          f"must lie in {ces_range[0]:g}-{ces_range[1]:g} (settings ces_min, ces_max)"),
-        ("contact_id", contacts["contact_id"].duplicated().to_numpy(), contacts["contact_id"],
-         "must be unique"),
+        ("contact_id", duplicate_id, contacts["contact_id"], "must be unique"),
     ]
     if "direction" in contacts.columns:
         way = direction(contacts["direction"])
         rules.append(("direction", ~np.isin(way, ["inbound", "outbound", ""]),
                       contacts["direction"], "must be inbound or outbound (any case)"))
-    return _broken("contacts", rules)
+    return rules
+
+
+def duplicate_ids(ids: np.ndarray) -> np.ndarray:
+    """Rows whose id an earlier row already has (as pandas' `duplicated`). Logs list ids
+    in increasing order, which proves them unique without a hash table of millions."""
+    if len(ids) < 2 or np.all(ids[1:] > ids[:-1]):
+        return np.zeros(len(ids), dtype=bool)
+    return pd.Series(ids).duplicated().to_numpy()
 
 
 def direction(values: pd.Series) -> np.ndarray:
@@ -92,29 +108,38 @@ def direction(values: pd.Series) -> np.ndarray:
 
 
 def agent_state_violations(states: pd.DataFrame) -> list[Violation]:
-    start = states["start_s"].to_numpy(dtype=float, na_value=np.nan)
-    end = states["end_s"].to_numpy(dtype=float, na_value=np.nan)
-    rules = [
+    start, end = spell_times(states)
+    agent, labels = pd.factorize(states["agent_id"])
+    return _broken("agent_states", [*state_rules(states, start, end),
+                                    overlapping_spells(agent, labels, start, end)])
+
+
+def spell_times(states: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    return (states["start_s"].to_numpy(dtype=float, na_value=np.nan),
+            states["end_s"].to_numpy(dtype=float, na_value=np.nan))
+
+
+def state_rules(states: pd.DataFrame, start: np.ndarray, end: np.ndarray) -> list[tuple]:
+    """The rules of each agent-state row alone (the overlap rule spans rows)."""
+    return [
         ("state", ~states["state"].isin(list(AGENT_STATES)).to_numpy(), states["state"],
          f"must be one of {', '.join(AGENT_STATES)}"),
         ("start_s", ~np.isfinite(start) | (start < 0), start, "must be a finite number >= 0"),
         ("end_s", ~np.isfinite(end), end, "must be a finite number"),
         ("end_s", end < start, end, "end before start: end_s must be >= start_s"),
-        _overlaps(states["agent_id"], start, end),
     ]
-    return _broken("agent_states", rules)
 
 
 OVERLAP_TOLERANCE_S = 1e-3  # spells laid end to end by float sums may touch with noise
 
 
-def _overlaps(agent_id: pd.Series, start: np.ndarray, end: np.ndarray) -> tuple:
+def overlapping_spells(agent: np.ndarray, labels, start: np.ndarray, end: np.ndarray) -> tuple:
     """Spells that start before the agent's previous spell (by start) ends: an agent is in
     one state at a time, and overlapping spells would count the same seconds twice. Any
     overlap shows between two neighbours in start order, so one comparison finds it.
+    `agent` holds codes in order of first appearance (-1: no id), `labels[code]` the ids.
     Logs usually list each agent's spells together and in time order; the sort, the
     costly part on millions of spells, is skipped then."""
-    agent = pd.factorize(agent_id)[0]  # codes in order of first appearance
     in_order = np.all(agent[1:] >= agent[:-1]) and np.all(
         (agent[1:] != agent[:-1]) | (start[1:] >= start[:-1]))
     order = np.arange(len(agent)) if in_order else np.lexsort((end, start, agent))
@@ -122,24 +147,30 @@ def _overlaps(agent_id: pd.Series, start: np.ndarray, end: np.ndarray) -> tuple:
     clash = same & (start[order][1:] < end[order][:-1] - OVERLAP_TOLERANCE_S)
     bad = np.zeros(len(start), dtype=bool)
     bad[order[1:][clash]] = True
-    rule = "spells of one agent must not overlap"
+    rule = OVERLAP_RULE
     if clash.any():  # name the first bad row, as `describe` does, and the row it overlaps
         k = np.argmin(order[1:][clash])
         row, earlier = order[1:][clash][k], order[:-1][clash][k]
-        rule += (f" (agent {agent_id.iloc[row]!r}: row {row + 1} starts before row "
-                 f"{earlier + 1} ends at {end[earlier]:g})")
+        rule = overlap_rule(labels[agent[row]], row, earlier, end[earlier])
     return ("start_s", bad, start, rule)
 
 
-def check_log(contacts: pd.DataFrame, states: pd.DataFrame,
-              ces_range: tuple[float, float] = (1.0, 7.0)) -> None:
-    """Raise one InputError listing every broken rule of both tables (rows from 1)."""
-    raise_if_any(contact_violations(contacts, ces_range) + agent_state_violations(states))
+OVERLAP_RULE = "spells of one agent must not overlap"
+
+
+def overlap_rule(agent_id, row: int, earlier: int, earlier_end_s: float) -> str:
+    """The overlap rule naming its first bad row and the row it overlaps (rows from 0)."""
+    return (f"{OVERLAP_RULE} (agent {agent_id!r}: row {row + 1} starts before row "
+            f"{earlier + 1} ends at {earlier_end_s:g})")
 
 
 def raise_if_any(violations: list[Violation], row_numbers: np.ndarray | None = None) -> None:
     """One InputError for all violations; `row_numbers[i]` names row i (default i + 1)."""
-    problems = [describe(v, row_numbers) for v in violations]
+    raise_problems([describe(v, row_numbers) for v in violations])
+
+
+def raise_problems(problems: list[str]) -> None:
+    """One InputError for all `problems` lines (none: nothing to raise)."""
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise InputError(problems[0] + more, problems)
@@ -150,11 +181,19 @@ def describe(violation: Violation, row_numbers: np.ndarray | None = None) -> str
     rows = np.flatnonzero(violation.bad)
     shown = rows[:MAX_ROWS_SHOWN]
     numbers = row_numbers[shown] if row_numbers is not None else shown + 1
-    listing = ", ".join(str(int(n)) for n in numbers)
-    extra = f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""
-    value = show_value(np.asarray(violation.values)[rows[0]])
-    return (f"{violation.where}: {value} at row {listing}{extra} "
-            f"({len(rows)} row(s)): {violation.rule}")
+    return problem_line(violation.where, numbers, len(rows),
+                        value_at(violation.values, rows[0]), violation.rule)
+
+
+def problem_line(where: str, row_numbers, n_rows: int, first_value, rule: str) -> str:
+    listing = ", ".join(str(int(n)) for n in row_numbers)
+    extra = f" and {n_rows - len(row_numbers)} more" if n_rows > len(row_numbers) else ""
+    return f"{where}: {show_value(first_value)} at row {listing}{extra} ({n_rows} row(s)): {rule}"
+
+
+def value_at(values, row: int):
+    """One value of a column (numpy array or pandas Series) without converting it whole."""
+    return values.iloc[row] if isinstance(values, pd.Series) else np.asarray(values)[row]
 
 
 def _broken(table: str, rules: list) -> list[Violation]:
