@@ -13,7 +13,7 @@ import pandas as pd
 from sim.engine.arrivals import CustomerDays
 from sim.engine.core import Progress, Run
 from sim.engine.estimate import check_fits, estimated_peak_bytes, expected_contacts
-from sim.engine.log_builder import Batch, log_meta
+from sim.engine.log_builder import Batch, simulated_meta
 from sim.engine.rosters import rosters
 from sim.interaction_log import InteractionLog, LogWriter
 from sim.scenario import Scenario
@@ -35,7 +35,7 @@ def simulate(scenario: Scenario, seed: int | None = None, progress: Progress | N
     batches: list[Batch] = []
     _run(scenario, seed, progress, batches.append)
     return InteractionLog(_joined([b.contacts for b in batches]),
-                          _joined([b.agent_states for b in batches]), log_meta(scenario, seed))
+                          _joined([b.agent_states for b in batches]), simulated_meta(scenario, seed))
 
 
 @dataclass
@@ -69,7 +69,7 @@ def simulate_to(scenario: Scenario, out_dir: str | os.PathLike, fmt: str = "parq
             written.spells += len(batch.agent_states)
 
         _run(scenario, seed, progress, write)
-        written.path = writer.finish(log_meta(scenario, seed))
+        written.path = writer.finish(simulated_meta(scenario, seed))
     return written
 
 

@@ -28,7 +28,7 @@ class Batch:
     agent_states: pd.DataFrame
 
 
-def log_meta(scenario: Scenario, seed: int) -> LogMeta:
+def simulated_meta(scenario: Scenario, seed: int) -> LogMeta:
     return LogMeta(
         interval_s=scenario.horizon.interval_s,
         horizon_s=scenario.horizon.days * DAY_S,
