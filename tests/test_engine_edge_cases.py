@@ -265,3 +265,17 @@ def test_the_feed_is_read_beside_the_schedule_and_yields_at_ties():
     At(env, 3.0, lambda event: At(env, 4.0, lambda e: fired.append((env.now, "late event"))))
     run_until_empty(env, Feed())
     assert fired == [(1.0, "feed"), (2.0, "event"), (2.0, "feed"), (4.0, "late event"), (4.0, "feed")]
+
+
+def test_progress_is_reported_at_each_interval_and_ends_at_one(minimal):
+    """The CLI's and the app's progress bars: one call per interval start, never going
+    back, the last one 1.0."""
+    from sim.engine import simulate
+    from sim.scenario import parse_scenario
+
+    scenario = parse_scenario(minimal(horizon={"days": 2, "interval_min": 30,
+                                               "open_time": "08:00", "close_time": "10:00"}))
+    seen = []
+    simulate(scenario, seed=1, progress=seen.append)
+    assert len(seen) == scenario.horizon.days * scenario.horizon.intervals_per_day + 1
+    assert seen == sorted(seen) and seen[0] >= 0.0 and seen[-1] == 1.0

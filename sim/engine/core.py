@@ -2,8 +2,9 @@
 
 Built on SimPy's event loop with plain callbacks instead of a process per contact. A plain
 inbound run schedules one event per contact handled (its end, after wrap), two per agent
-duty window and one per interval (admitting its arrivals, and passing finished contacts to
-the log), and nothing else: first contacts are a feed the loop reads beside the schedule. Abandonment is lazy: a caller's deadline
+duty window, one per interval (admitting its arrivals, passing finished contacts to the
+log) and one per day (its duty events), and nothing else: first contacts are a feed the
+loop reads beside the schedule (`take`). Abandonment is lazy: a caller's deadline
 (enqueue + patience) is read when an agent reaches them, and callers whose deadline has
 passed are logged as abandoned at that deadline — exact for FCFS lines, and no timer for
 the callers who are answered in time. Rules that need the true live line (callback offers,
@@ -105,9 +106,6 @@ class Run(AgentDuty):
         env = self.env
         self.roster_days = self._roster_events_by_day()
         At(env, 0.0, self._on_midnight, 0)
-        if self.progress:
-            for start_s in self.interval_starts_s:
-                At(env, start_s, self._on_progress)
         if self.interval_starts_s:
             At(env, self.interval_starts_s[0], self._on_interval, 0)
         if self.after_hours:
@@ -143,9 +141,6 @@ class Run(AgentDuty):
         events, self.roster_days[day] = self.roster_days[day], []
         for time_s, handler, payload in events:
             At(self.env, time_s, handler, payload)
-
-    def _on_progress(self, event) -> None:
-        self.progress(min(event.time_s / self.end_s, 1.0))
 
     def _finish(self) -> None:
         """Callers still queued when no agent is left abandon at their deadline if it is
@@ -203,6 +198,8 @@ class Run(AgentDuty):
         k, record, customers = event._value, self.record, self.customers
         if k + 1 < len(self.interval_starts_s):
             At(self.env, self.interval_starts_s[k + 1], self._on_interval, k + 1)
+        if self.progress:
+            self.progress(min(event.time_s / self.end_s, 1.0))
         if len(record) >= self.flush_at:
             self._flush(record.finished(), event.time_s)
             self.flush_at = len(record) + self.flush_contacts
