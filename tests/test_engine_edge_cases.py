@@ -279,3 +279,21 @@ def test_progress_is_reported_at_each_interval_and_ends_at_one(minimal):
     simulate(scenario, seed=1, progress=seen.append)
     assert len(seen) == scenario.horizon.days * scenario.horizon.intervals_per_day + 1
     assert seen == sorted(seen) and seen[0] >= 0.0 and seen[-1] == 1.0
+
+
+def test_a_reusable_event_goes_back_on_the_schedule_each_time():
+    """An agent's release is one At put back on the schedule per contact: it fires at each
+    time it is given, in order with the other events, and refuses a time in the past."""
+    import simpy
+
+    from sim.engine.events import At, run_until_empty
+
+    env, fired = simpy.Environment(), []
+    release = At.reusable(lambda event: fired.append((env.now, event._value)), "agent 7")
+    release.again(env, 3.0)
+    At(env, 4.0, lambda event: (fired.append((env.now, "other")), release.again(env, 6.0)))
+    At(env, 5.0, lambda event: fired.append((env.now, "another")))
+    run_until_empty(env)
+    assert fired == [(3.0, "agent 7"), (4.0, "other"), (5.0, "another"), (6.0, "agent 7")]
+    with pytest.raises(ValueError, match="in the past"):
+        release.again(env, 1.0)

@@ -95,6 +95,9 @@ class Run(AgentDuty):
                                 for group in scenario.agent_groups]
         self.blocked = [[] for _ in scenario.queues]  # overflow due, partner away
         self.release = self._on_release  # bound once: scheduled for every contact answered
+        # An agent holding one contact (not chats) has one release pending at a time: its
+        # event is made once and put back on the schedule for each contact (see `_answer`).
+        self.releases = [At.reusable(self.release, agent) for agent in range(len(self.agents))]
         self.groups_for = self.lines.groups_for  # read once per contact
         follow_ups = (any(self.redials) or any(self.do.models_outcome)
                       or any(rules.callback for rules in self.do.queue_rules))
@@ -371,9 +374,10 @@ class Run(AgentDuty):
             handle = record.handle_s
             handle_s = handle[c] = handle[c] * self.handle_scale[agents.group[agent]][q]
             end_s = record.end_s[c] = now + handle_s + record.wrap_s[c]
+            self.releases[agent].again(self.env, end_s)  # not a chat: the only one pending
         else:
             end_s = self._answer_with_behaviours(c, agent, q, load, now)
-        At(self.env, end_s, self.release, agent)
+            At(self.env, end_s, self.release, agent)
 
     def _answer_with_behaviours(self, c: int, agent: int, q: int, load: int, now: float) -> float:
         """Chats held at once, callback tries, resolution and transfers."""

@@ -35,6 +35,23 @@ class At(simpy.events.Event):
         self.time_s = time_s
         heappush(env._queue, (time_s, NORMAL, next(env._eid), self))
 
+    @classmethod
+    def reusable(cls, callback, payload) -> "At":
+        """An At not yet on the schedule, for `again`: one object for a callback that is
+        never pending twice at once (an agent's release of the one contact in hand)."""
+        event = cls.__new__(cls)
+        event.callbacks, event._value, event.time_s = [callback], payload, 0.0
+        return event
+
+    def again(self, env: simpy.Environment, time_s: float) -> None:
+        """Put this event (fired, or never scheduled) on the schedule at `time_s`: what a
+        new At would do, without making one. The run's loop leaves `callbacks` in place."""
+        if not time_s >= env._now:
+            raise ValueError(f"event at {time_s} s scheduled at {env._now} s: "
+                             "an event in the past would turn the clock back")
+        self.time_s = time_s
+        heappush(env._queue, (time_s, NORMAL, next(env._eid), self))
+
 
 def run_until_empty(env: simpy.Environment, feed=None) -> None:
     """`env.run()` for a schedule that holds only `At` events: each has one callback and
