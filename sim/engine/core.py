@@ -216,13 +216,16 @@ class Run(AgentDuty):
         block = self.today.rows(lo, hi)
         slots = record.admit(block, customers.first_id(day) + lo)
         queued = np.flatnonzero(~block.self_served)
-        pending = self.first_contacts[self.next_first:] + [slots[j] for j in queued.tolist()]
-        overflow = self.first_overflow[self.next_first:] + block.overflow[queued].tolist()
-        enqueue_s = np.asarray([record.enqueue_s[c] for c in pending])
-        ids = np.asarray([record.contact_id[c] for c in pending])
-        order = np.lexsort((ids, enqueue_s)).tolist()
-        self.first_contacts = [pending[j] for j in order]
-        self.first_overflow = [overflow[j] for j in order]
+        # The block's rows are in id order: a stable sort by enqueue time breaks ties by id.
+        rows = queued[np.argsort((block.arrival_s + block.ivr_s)[queued], kind="stable")]
+        first = (slots.start + rows).tolist()
+        overflow = block.overflow[rows].tolist()
+        left = self.first_contacts[self.next_first:]  # still in the IVR: ids below the block's
+        if left:
+            first, overflow = left + first, self.first_overflow[self.next_first:] + overflow
+            order = sorted(range(len(first)), key=lambda j: (record.enqueue_s[first[j]], j))
+            first, overflow = [first[j] for j in order], [overflow[j] for j in order]
+        self.first_contacts, self.first_overflow = first, overflow
         self.next_first = 0
         self.next_s = record.enqueue_s[self.first_contacts[0]] if self.first_contacts else INF
 
