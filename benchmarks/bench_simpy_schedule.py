@@ -54,6 +54,20 @@ class PublicAt(simpy.events.Event):
         env.schedule(self, NORMAL, time_s - env.now)
 
 
+    @classmethod
+    def reusable(cls, callback, payload) -> "_Again":
+        """A SimPy event fires once: the public route makes a new one for each `again`."""
+        return _Again(cls, callback, payload)
+
+
+class _Again:
+    def __init__(self, at_class: type, callback, payload):
+        self.at_class, self.callback, self.payload = at_class, callback, payload
+
+    def again(self, env: simpy.Environment, time_s: float) -> None:
+        self.at_class(env, time_s, self.callback, self.payload)
+
+
 class RoundingCount(PublicAt):
     """`PublicAt` that counts the events whose heap key `now + (time_s - now)` is not `time_s`
     (an untimed run only: the check costs time)."""
