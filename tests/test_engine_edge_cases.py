@@ -297,3 +297,29 @@ def test_a_reusable_event_goes_back_on_the_schedule_each_time():
     assert fired == [(3.0, "agent 7"), (4.0, "other"), (5.0, "another"), (6.0, "agent 7")]
     with pytest.raises(ValueError, match="in the past"):
         release.again(env, 1.0)
+
+
+def test_simpy_public_api_runs_the_same_schedule_to_the_same_log():
+    """The private route into SimPy's schedule is a speed choice only: the engine run
+    through SimPy's public API (benchmarks/bench_simpy_schedule.py's variant: env.schedule,
+    env.peek, env.step, a new event per release) writes the same log, behaviours included."""
+    import sys
+    from pathlib import Path
+
+    import pandas as pd
+
+    from sim.engine import simulate
+    from sim.scenario import load_scenario
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    try:
+        from bench_simpy_schedule import public_api
+    finally:
+        sys.path.pop(0)
+    for name in ("seasonal_peak_outsourcing", "omnichannel"):
+        scenario = load_scenario(f"scenarios/{name}.toml")
+        private = simulate(scenario, seed=2)
+        with public_api():
+            public = simulate(scenario, seed=2)
+        pd.testing.assert_frame_equal(private.contacts, public.contacts, check_exact=True)
+        pd.testing.assert_frame_equal(private.agent_states, public.agent_states, check_exact=True)
