@@ -14,8 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim.interaction_log
+import sim.kpis.context
 import sim.kpis.engine
 import sim.kpis.grouping
+import sim.kpis.issues
 import sim.kpis.log_reader
 from sim.cli import main
 from sim.engine import simulate
@@ -35,7 +37,7 @@ RELATIVE = 1e-12
 
 def _chunk_rows(monkeypatch, rows: int):
     for module in (sim.interaction_log, sim.kpis.engine, sim.kpis.grouping,
-                   sim.kpis.log_reader):
+                   sim.kpis.log_reader, sim.kpis.context, sim.kpis.issues):
         monkeypatch.setattr(module, "CHUNK_ROWS", rows)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.interaction_log import CHUNK_ROWS
 from sim.kpis.catalogue import OPTIONAL_CONTACT_COLUMNS
 from sim.kpis.grouping import Grouping, Pieces, row_codes
 from sim.kpis.issues import IssueTable
@@ -37,6 +38,17 @@ def per_label(labels: pd.Series, value_of: Callable[[str | None], float]) -> np.
     codes, uniques = row_codes(labels)
     values = [value_of(str(u)) for u in uniques] + [value_of(None)]
     return np.asarray(values, dtype=float)[codes]
+
+
+def by_chunks(n_rows: int, values_of: Callable[[slice], np.ndarray]) -> np.ndarray:
+    """A per-row array made CHUNK_ROWS rows at a time (`values_of(rows)`), so that the
+    temporaries of a long formula over millions of rows never coexist; elementwise, so
+    each value is the one the formula gives over the whole column."""
+    out = np.empty(n_rows)
+    for first in range(0, n_rows, CHUNK_ROWS):
+        rows = slice(first, first + CHUNK_ROWS)
+        out[rows] = values_of(rows)
+    return out
 
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -13,44 +13,78 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sim.interaction_log import CHUNK_ROWS
+
 if TYPE_CHECKING:
     from sim.kpis.context import ContactArrays
     from sim.kpis.grouping import Grouping
 
 
 class IssueTable:
+    """Per issue (in the order of its first contact's sorted position): its group, its
+    customer and the facts the resolution KPIs count. Each full-length temporary is
+    dropped as soon as it is used: at 10 million contacts each one is 80 MB."""
+
     def __init__(self, c: ContactArrays, grouping: Grouping, recontact_window_s: float):
-        if c.inbound.all():  # no outbound row to leave out: sort the columns as they are
-            order = issue_order(c.issue_id, c.arrival, c.segment)
-        else:
-            rows = np.flatnonzero(c.inbound)
-            order = rows[issue_order(c.issue_id[rows], c.arrival[rows], c.segment[rows])]
-        issue_sorted = c.issue_id[order]
-        starts = np.ones(len(order), dtype=bool)
+        order = _inbound_issue_order(c)  # None: the rows are in that order already
+        issue_sorted = _sorted(c.issue_id, order)
+        starts = np.ones(len(issue_sorted), dtype=bool)
         starts[1:] = issue_sorted[1:] != issue_sorted[:-1]
-        issue_of = np.cumsum(starts) - 1  # issue number of each sorted row
-        first = order[starts]
-        n = len(first)
+        del issue_sorted
+        start_at = np.flatnonzero(starts)  # sorted position of each issue's first row
+        first = start_at if order is None else order[start_at]  # and its row
         self.code = grouping.contact_code[first]  # group of the issue's first contact
         self.customer_id = c.customer_id[first]
-
-        limit = c.end[first] + recontact_window_s
-        later = ~starts & (c.arrival[order] <= limit[issue_of])
-        self.other_row_in_window = np.bincount(issue_of[later], minlength=n) > 0
-        came_back = later & (c.segment[order] == 1)  # a new attempt, not a transfer
-        self.recontacted = np.bincount(issue_of[came_back], minlength=n) > 0
-        self.reached_queue = np.bincount(issue_of[c.offered[order]], minlength=n) > 0
-        self.first_contact_resolved = (c.resolved[first] & ~c.transferred[first]
-                                       & ~self.other_row_in_window)
+        first_resolved = c.resolved[first] & ~c.transferred[first]
         self.first_resolution_unknown = c.resolution_unknown[first] & ~c.transferred[first]
+        first_arrival_s = c.arrival[first]
+        limit = c.end[first] + recontact_window_s
+        del first
 
-        resolving = np.flatnonzero(c.resolved[order])  # sorted positions, in arrival order
-        issue_resolved = issue_of[resolving]
-        keep = np.ones(len(resolving), dtype=bool)
+        later = np.empty(len(starts), dtype=bool)  # a row of the issue within the window
+        issues_before = 0
+        for head in range(0, len(starts), CHUNK_ROWS):  # full-length temporaries in chunks
+            rows = slice(head, head + CHUNK_ROWS)
+            issue_of = np.cumsum(starts[rows]) + (issues_before - 1)
+            later[rows] = ~starts[rows] & (_sorted(c.arrival, order, rows) <= limit[issue_of])
+            issues_before = int(issue_of[-1]) + 1
+        del limit
+        self.first_contact_resolved = first_resolved & ~_any_per_issue(later, start_at)
+        came_back = later & (_sorted(c.segment, order) == 1)  # a new attempt, not a transfer
+        self.recontacted = _any_per_issue(came_back, start_at)
+        del later, came_back
+        self.reached_queue = _any_per_issue(_sorted(c.offered, order), start_at)
+
+        resolving = np.flatnonzero(_sorted(c.resolved, order))  # sorted positions, in order
+        issue_resolved = np.searchsorted(start_at, resolving, side="right") - 1
+        keep = np.ones(len(resolving), dtype=bool)  # the first resolving row of its issue
         keep[1:] = issue_resolved[1:] != issue_resolved[:-1]
-        resolved_end = np.full(n, np.nan)
-        resolved_end[issue_resolved[keep]] = c.end[order[resolving[keep]]]
-        self.resolution_s = resolved_end - c.arrival[first]  # NaN if never resolved
+        resolving, issue_resolved = resolving[keep], issue_resolved[keep]
+        self.resolution_s = np.full(len(start_at), np.nan)  # NaN if never resolved
+        self.resolution_s[issue_resolved] = _sorted(c.end, order, resolving)
+        self.resolution_s -= first_arrival_s
+
+
+def _sorted(values: np.ndarray, order: np.ndarray | None, rows=slice(None)) -> np.ndarray:
+    """`values` at sorted positions `rows` (no copy when `order` is None: rows as they are)."""
+    return values[rows] if order is None else values[order[rows]]
+
+
+def _inbound_issue_order(c: ContactArrays) -> np.ndarray | None:
+    """Positions of the inbound rows sorted by (issue, arrival, segment); None if that is
+    every row as it stands (then no sorted copy of a column is made)."""
+    if c.inbound.all():  # no outbound row to leave out: sort the columns as they are
+        return _order_if_needed(c.issue_id, c.arrival, c.segment)
+    rows = np.flatnonzero(c.inbound)
+    order = _order_if_needed(c.issue_id[rows], c.arrival[rows], c.segment[rows])
+    return rows if order is None else rows[order]
+
+
+def _any_per_issue(flag: np.ndarray, start_at: np.ndarray) -> np.ndarray:
+    """Per issue (its rows from start_at[i] to the next start): whether any row has `flag`."""
+    if not len(start_at):
+        return np.zeros(0, dtype=bool)
+    return np.logical_or.reduceat(flag, start_at)
 
 
 def issue_order(issue: np.ndarray, arrival: np.ndarray, segment: np.ndarray) -> np.ndarray:
@@ -59,9 +93,15 @@ def issue_order(issue: np.ndarray, arrival: np.ndarray, segment: np.ndarray) -> 
     Logs are usually written in arrival order, often in issue order too: then a stable
     sort by issue alone, or none, gives the same order, seconds faster on millions of rows.
     """
+    order = _order_if_needed(issue, arrival, segment)
+    return np.arange(len(issue)) if order is None else order
+
+
+def _order_if_needed(issue: np.ndarray, arrival: np.ndarray, segment: np.ndarray):
+    """issue_order, or None when the rows are in that order already."""
     by_time = _in_order(arrival, segment)
     if by_time and np.all(issue[1:] >= issue[:-1]):
-        return np.arange(len(issue))
+        return None
     if by_time:
         return np.argsort(issue, kind="stable")
     return np.lexsort((segment, arrival, issue))
@@ -82,8 +122,19 @@ def customer_share(code: np.ndarray, customer_id: np.ndarray, flag: np.ndarray,
         pairs = customer_id * n_groups + code  # one hash of (customer, group) pairs
     else:
         pairs = pd.factorize(customer_id)[0].astype(np.int64) * n_groups + code
-    pair_codes, pair_uniques = pd.factorize(pairs)
-    flagged = np.bincount(pair_codes[np.asarray(flag, bool)], minlength=len(pair_uniques)) > 0
-    group = pair_uniques % n_groups
-    return (np.bincount(group, minlength=n_groups).astype(float),
-            np.bincount(group, weights=flagged, minlength=n_groups))
+    distinct = _distinct_per_group(pairs, n_groups)
+    return distinct, _distinct_per_group(pairs[np.asarray(flag, bool)], n_groups)
+
+
+def _distinct_per_group(pairs: np.ndarray, n_groups: int) -> np.ndarray:
+    """Per group (pair % n_groups): how many distinct pairs. By sorting a copy, not by
+    hashing (a hash table of 10 million keys takes several times their memory), and
+    counted CHUNK_ROWS at a time."""
+    ordered = np.sort(pairs)
+    new = np.ones(len(ordered), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    counts = np.zeros(n_groups, dtype=np.int64)
+    for first in range(0, len(ordered), CHUNK_ROWS):
+        rows = slice(first, first + CHUNK_ROWS)
+        counts += np.bincount(ordered[rows][new[rows]] % n_groups, minlength=n_groups)
+    return counts.astype(float)
