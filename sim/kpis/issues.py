@@ -41,28 +41,29 @@ class IssueTable:
         limit = c.end[first] + recontact_window_s
         del first
 
-        later = np.empty(len(starts), dtype=bool)  # a row of the issue within the window
-        issues_before = 0
-        for head in range(0, len(starts), CHUNK_ROWS):  # full-length temporaries in chunks
+        # One pass over the sorted rows, CHUNK_ROWS at a time (no full-length temporary):
+        # the rows within the recontact window, and each issue's first resolving row.
+        later = np.empty(len(starts), dtype=bool)
+        self.resolution_s = np.full(len(start_at), np.nan)  # NaN if never resolved
+        issues_before, last_resolved = 0, -1
+        for head in range(0, len(starts), CHUNK_ROWS):
             rows = slice(head, head + CHUNK_ROWS)
             issue_of = np.cumsum(starts[rows]) + (issues_before - 1)
             later[rows] = ~starts[rows] & (_sorted(c.arrival, order, rows) <= limit[issue_of])
             issues_before = int(issue_of[-1]) + 1
+            resolving = np.flatnonzero(_sorted(c.resolved, order, rows))
+            issue = issue_of[resolving]
+            first_of_issue = issue != np.append(last_resolved, issue[:-1])
+            self.resolution_s[issue[first_of_issue]] = _sorted(
+                c.end, order, rows)[resolving[first_of_issue]]
+            last_resolved = issue[-1] if len(issue) else last_resolved
         del limit
+        self.resolution_s -= first_arrival_s
         self.first_contact_resolved = first_resolved & ~_any_per_issue(later, start_at)
         came_back = later & (_sorted(c.segment, order) == 1)  # a new attempt, not a transfer
         self.recontacted = _any_per_issue(came_back, start_at)
         del later, came_back
         self.reached_queue = _any_per_issue(_sorted(c.offered, order), start_at)
-
-        resolving = np.flatnonzero(_sorted(c.resolved, order))  # sorted positions, in order
-        issue_resolved = np.searchsorted(start_at, resolving, side="right") - 1
-        keep = np.ones(len(resolving), dtype=bool)  # the first resolving row of its issue
-        keep[1:] = issue_resolved[1:] != issue_resolved[:-1]
-        resolving, issue_resolved = resolving[keep], issue_resolved[keep]
-        self.resolution_s = np.full(len(start_at), np.nan)  # NaN if never resolved
-        self.resolution_s[issue_resolved] = _sorted(c.end, order, resolving)
-        self.resolution_s -= first_arrival_s
 
 
 def _sorted(values: np.ndarray, order: np.ndarray | None, rows=slice(None)) -> np.ndarray:
