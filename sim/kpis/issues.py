@@ -31,39 +31,37 @@ class IssueTable:
         starts = np.ones(len(issue_sorted), dtype=bool)
         starts[1:] = issue_sorted[1:] != issue_sorted[:-1]
         del issue_sorted
-        start_at = np.flatnonzero(starts)  # sorted position of each issue's first row
+        start_at = _narrow(np.flatnonzero(starts))  # sorted position of an issue's first row
         first = start_at if order is None else order[start_at]  # and its row
         self.code = grouping.contact_code[first]  # group of the issue's first contact
         self.customer_id = c.customer_id[first]
         first_resolved = c.resolved[first] & ~c.transferred[first]
         self.first_resolution_unknown = c.resolution_unknown[first] & ~c.transferred[first]
-        first_arrival_s = c.arrival[first]
-        limit = c.end[first] + recontact_window_s
-        del first
 
-        # One pass over the sorted rows, CHUNK_ROWS at a time (no full-length temporary):
-        # the rows within the recontact window, and each issue's first resolving row.
-        later = np.empty(len(starts), dtype=bool)
+        # One pass over the sorted rows, CHUNK_ROWS at a time (no full-length temporary
+        # but flags): rows within the recontact window, each issue's first resolving row.
+        later, came_back, offered = (np.empty(len(starts), dtype=bool) for _ in range(3))
         self.resolution_s = np.full(len(start_at), np.nan)  # NaN if never resolved
         issues_before, last_resolved = 0, -1
         for head in range(0, len(starts), CHUNK_ROWS):
             rows = slice(head, head + CHUNK_ROWS)
             issue_of = np.cumsum(starts[rows]) + (issues_before - 1)
-            later[rows] = ~starts[rows] & (_sorted(c.arrival, order, rows) <= limit[issue_of])
             issues_before = int(issue_of[-1]) + 1
+            limit = c.end[first[issue_of]] + recontact_window_s
+            later[rows] = ~starts[rows] & (_sorted(c.arrival, order, rows) <= limit)
+            came_back[rows] = later[rows] & (_sorted(c.segment, order, rows) == 1)  # not a transfer
+            offered[rows] = _sorted(c.offered, order, rows)
             resolving = np.flatnonzero(_sorted(c.resolved, order, rows))
             issue = issue_of[resolving]
             first_of_issue = issue != np.append(last_resolved, issue[:-1])
-            self.resolution_s[issue[first_of_issue]] = _sorted(
-                c.end, order, rows)[resolving[first_of_issue]]
+            issue, resolving = issue[first_of_issue], resolving[first_of_issue]
+            self.resolution_s[issue] = (_sorted(c.end, order, rows)[resolving]
+                                        - c.arrival[first[issue]])
             last_resolved = issue[-1] if len(issue) else last_resolved
-        del limit
-        self.resolution_s -= first_arrival_s
+        del order, first
         self.first_contact_resolved = first_resolved & ~_any_per_issue(later, start_at)
-        came_back = later & (_sorted(c.segment, order) == 1)  # a new attempt, not a transfer
         self.recontacted = _any_per_issue(came_back, start_at)
-        del later, came_back
-        self.reached_queue = _any_per_issue(_sorted(c.offered, order), start_at)
+        self.reached_queue = _any_per_issue(offered, start_at)
 
 
 def _sorted(values: np.ndarray, order: np.ndarray | None, rows=slice(None)) -> np.ndarray:
@@ -75,10 +73,18 @@ def _inbound_issue_order(c: ContactArrays) -> np.ndarray | None:
     """Positions of the inbound rows sorted by (issue, arrival, segment); None if that is
     every row as it stands (then no sorted copy of a column is made)."""
     if c.inbound.all():  # no outbound row to leave out: sort the columns as they are
-        return _order_if_needed(c.issue_id, c.arrival, c.segment)
-    rows = np.flatnonzero(c.inbound)
-    order = _order_if_needed(c.issue_id[rows], c.arrival[rows], c.segment[rows])
-    return rows if order is None else rows[order]
+        order = _order_if_needed(c.issue_id, c.arrival, c.segment)
+    else:
+        rows = np.flatnonzero(c.inbound)
+        order = _order_if_needed(c.issue_id[rows], c.arrival[rows], c.segment[rows])
+        order = rows if order is None else rows[order]
+    return None if order is None else _narrow(order)
+
+
+def _narrow(positions: np.ndarray) -> np.ndarray:
+    """Row positions as int32 when they fit: half the 80 MB of an int64 order of 10M rows."""
+    fits = positions.max(initial=0) <= np.iinfo(np.int32).max
+    return positions.astype(np.int32) if fits else positions
 
 
 def _any_per_issue(flag: np.ndarray, start_at: np.ndarray) -> np.ndarray:

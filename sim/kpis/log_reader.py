@@ -28,7 +28,7 @@ from sim.kpis.catalogue import OPTIONAL_CONTACT_COLUMNS
 from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS, Column
 
 UNSCORED = ("attempt", "agent_id")  # contract columns no KPI reads (still required)
-ID_COLUMNS = ("contact_id", "issue_id", "customer_id")
+ID_COLUMNS = ("issue_id", "customer_id")  # kept int64: the KPIs compute keys from them
 ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 
 
@@ -107,7 +107,7 @@ class _Column:
     """One contact column filled batch by batch into a preallocated array of the narrowest
     type that holds every value exactly (widened when a batch needs it): text as codes
     into labels kept once (sorted at the end, as pandas sorts labels), survey answers in
-    a float16, a segment number in an int8. Ids stay int64 (the KPIs do arithmetic on them)."""
+    a float16, a segment number in an int8."""
 
     def __init__(self, spec: Column, n_rows: int):
         self.spec = spec
