@@ -126,7 +126,8 @@ def customer_share(code: np.ndarray, customer_id: np.ndarray, flag: np.ndarray,
     if n_groups <= 1:  # overall (or no group at all): customers alone
         pairs = customer_id
     elif customer_id.min(initial=0) >= 0 and customer_id.max(initial=0) < 2 ** 62 // n_groups:
-        pairs = customer_id * n_groups + code  # one hash of (customer, group) pairs
+        pairs = customer_id * n_groups  # one key per (customer, group) pair
+        pairs += code  # in place: no second 80 MB array at 10 million issues
     else:
         pairs = pd.factorize(customer_id)[0].astype(np.int64) * n_groups + code
     distinct = _distinct_per_group(pairs, n_groups)

@@ -26,8 +26,8 @@ def queue_kpis(ctx: Context) -> dict:
     c, g, s = ctx.contacts, ctx.grouping, ctx.settings
     live = c.live
     leave_s = c.leave_s()
-    wait = c.wait_s(leave_s)  # NaN if not offered
     queued_s, wait_pieces = g.spell_totals(c.enqueue, leave_s, "contacts", np.flatnonzero(live))
+    wait = c.wait_s(leave_s)  # NaN if not offered
     del leave_s
     answered, abandoned = live & c.answered, live & c.abandoned
     offered_n, answered_n = g.count(live), g.count(answered)
