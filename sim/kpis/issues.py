@@ -124,25 +124,25 @@ def customer_share(code: np.ndarray, customer_id: np.ndarray, flag: np.ndarray,
                    n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Per group: distinct customers among the rows, and those with `flag` on any row."""
     if n_groups <= 1:  # overall (or no group at all): customers alone
-        pairs = customer_id
+        pairs = customer_id.copy()  # sorted in place below
     elif customer_id.min(initial=0) >= 0 and customer_id.max(initial=0) < 2 ** 62 // n_groups:
         pairs = customer_id * n_groups  # one key per (customer, group) pair
         pairs += code  # in place: no second 80 MB array at 10 million issues
     else:
         pairs = pd.factorize(customer_id)[0].astype(np.int64) * n_groups + code
-    distinct = _distinct_per_group(pairs, n_groups)
-    return distinct, _distinct_per_group(pairs[np.asarray(flag, bool)], n_groups)
+    flagged = _distinct_per_group(pairs[np.asarray(flag, bool)], n_groups)
+    return _distinct_per_group(pairs, n_groups), flagged
 
 
 def _distinct_per_group(pairs: np.ndarray, n_groups: int) -> np.ndarray:
-    """Per group (pair % n_groups): how many distinct pairs. By sorting a copy, not by
-    hashing (a hash table of 10 million keys takes several times their memory), and
-    counted CHUNK_ROWS at a time."""
-    ordered = np.sort(pairs)
-    new = np.ones(len(ordered), dtype=bool)
-    new[1:] = ordered[1:] != ordered[:-1]
+    """Per group (pair % n_groups): how many distinct pairs; sorts `pairs` in place. By
+    sorting, not hashing (a hash table of 10 million keys takes several times their
+    memory), and counted CHUNK_ROWS at a time."""
+    pairs.sort()
+    new = np.ones(len(pairs), dtype=bool)
+    new[1:] = pairs[1:] != pairs[:-1]
     counts = np.zeros(n_groups, dtype=np.int64)
-    for first in range(0, len(ordered), CHUNK_ROWS):
+    for first in range(0, len(pairs), CHUNK_ROWS):
         rows = slice(first, first + CHUNK_ROWS)
-        counts += np.bincount(ordered[rows][new[rows]] % n_groups, minlength=n_groups)
+        counts += np.bincount(pairs[rows][new[rows]] % n_groups, minlength=n_groups)
     return counts.astype(float)
