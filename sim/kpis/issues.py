@@ -49,7 +49,8 @@ class IssueTable:
             issues_before = int(issue_of[-1]) + 1
             limit = c.end[first[issue_of]] + recontact_window_s
             later[rows] = ~starts[rows] & (_sorted(c.arrival, order, rows) <= limit)
-            came_back[rows] = later[rows] & (_sorted(c.segment, order, rows) == 1)  # not a transfer
+            # a new attempt, not a transfer
+            came_back[rows] = later[rows] & (_sorted(c.segment, order, rows) == 1)
             offered[rows] = _sorted(c.offered, order, rows)
             resolving = np.flatnonzero(_sorted(c.resolved, order, rows))
             issue = issue_of[resolving]

@@ -1,8 +1,8 @@
 """A Parquet log read lean, so that a log of millions of contacts is scored in little memory.
 
 `open_log` reads only the contact columns the KPIs use, row group by row group, straight
-into preallocated numpy arrays; text stays dictionary-coded (a pandas Categorical: one
-small integer per row, each label once). The agent-state spells are not held at all:
+into preallocated numpy arrays of the narrowest type that holds the values exactly; text
+stays dictionary-coded (a pandas Categorical: one small integer per row, each label once). The agent-state spells are not held at all:
 the engine reads them again in chunks each time it totals agent time (kpis/states.py).
 Types are checked as the log contract's `conform` does, with the same one-line errors.
 A CSV log has no columns to read apart, so it is read whole by `read_log`.
