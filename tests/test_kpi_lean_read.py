@@ -14,8 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim.interaction_log
+import sim.kpis.context
 import sim.kpis.engine
 import sim.kpis.grouping
+import sim.kpis.issues
 import sim.kpis.log_reader
 from sim.cli import main
 from sim.engine import simulate
@@ -35,7 +37,7 @@ RELATIVE = 1e-12
 
 def _chunk_rows(monkeypatch, rows: int):
     for module in (sim.interaction_log, sim.kpis.engine, sim.kpis.grouping,
-                   sim.kpis.log_reader):
+                   sim.kpis.log_reader, sim.kpis.context, sim.kpis.issues):
         monkeypatch.setattr(module, "CHUNK_ROWS", rows)
 
 
@@ -108,6 +110,35 @@ def test_text_is_read_as_codes_and_only_scored_columns(simulated, tmp_path):
     assert "agent_id" not in lean.contacts.columns and "attempt" not in lean.contacts.columns
     assert list(lean.contacts["queue"].cat.categories) == sorted(
         simulated.contacts["queue"].dropna().unique())
+
+
+def test_columns_are_narrowed_only_as_far_as_their_values_allow(simulated, tmp_path,
+                                                                 small_chunks):
+    # values that do not fit the narrow type come only in the last row group: the column is
+    # widened then, and every value read earlier is kept
+    contacts = simulated.contacts.copy()
+    assert len(contacts) > 1500
+    last = contacts.index[-300:]
+    contacts.loc[last[0], "ces"] = 3.3  # not a float16, nor a float32
+    contacts.loc[last[1], "nps"] = 7.5  # a float16 still
+    contacts.loc[last[2], "segment"] = 300  # beyond int8
+    contacts.loc[last, "reason"] = [f"reason {i}" for i in range(len(last))]  # 300 labels
+    log = InteractionLog(contacts, simulated.agent_states, simulated.meta)
+    lean = open_log(write_in_row_groups(log, tmp_path / "log", rows_per_group=500))
+    read = lean.contacts
+    assert read["csat"].dtype == np.float16 and read["nps"].dtype == np.float16
+    assert read["ces"].dtype == np.float64 and read["arrival_s"].dtype == np.float64
+    assert read["segment"].dtype == np.int16 and read["issue_id"].dtype == np.int64
+    assert read["queue"].cat.codes.dtype == np.int8
+    assert read["reason"].cat.codes.dtype == np.int16
+    for name in ("csat", "nps", "ces", "arrival_s", "segment", "contact_id"):
+        np.testing.assert_array_equal(read[name].to_numpy(float), contacts[name].to_numpy(float))
+    assert list(read["reason"].astype(object)) == list(contacts["reason"])
+    agent_time = {"occupancy", "utilization", "handled_per_hour", "resolved_per_hour",
+                  "total_cost", "cost_per_contact", "outbound_calls_per_hour", "queue_len"}
+    whole, lean_values = score(log).values(), score(lean).values()
+    assert {k: v for k, v in lean_values.items() if k not in agent_time} == {
+        k: v for k, v in whole.items() if k not in agent_time}
 
 
 def test_optional_columns_and_missing_labels_survive(tmp_path, tiny_chunks):

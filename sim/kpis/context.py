@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.interaction_log import CHUNK_ROWS
 from sim.kpis.catalogue import OPTIONAL_CONTACT_COLUMNS
-from sim.kpis.grouping import Grouping, Pieces
+from sim.kpis.grouping import Grouping, Pieces, row_codes
 from sim.kpis.issues import IssueTable
 from sim.kpis.settings import KpiSettings
 from sim.kpis.validate import direction
@@ -34,9 +35,20 @@ def flags(series: pd.Series) -> np.ndarray:
 def per_label(labels: pd.Series, value_of: Callable[[str | None], float]) -> np.ndarray:
     """`value_of(label)` for each row's label (None for a missing label), one call per
     distinct label."""
-    codes, uniques = pd.factorize(labels)
+    codes, uniques = row_codes(labels)
     values = [value_of(str(u)) for u in uniques] + [value_of(None)]
     return np.asarray(values, dtype=float)[codes]
+
+
+def by_chunks(n_rows: int, values_of: Callable[[slice], np.ndarray]) -> np.ndarray:
+    """A per-row array made CHUNK_ROWS rows at a time (`values_of(rows)`), so that the
+    temporaries of a long formula over millions of rows never coexist; elementwise, so
+    each value is the one the formula gives over the whole column."""
+    out = np.empty(n_rows)
+    for first in range(0, n_rows, CHUNK_ROWS):
+        rows = slice(first, first + CHUNK_ROWS)
+        out[rows] = values_of(rows)
+    return out
 
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -71,11 +83,6 @@ class ContactArrays:
         is_async = flags(frame["channel"].isin(list(settings.async_channels)))
         self.live, self.async_ = self.offered & ~is_async, self.offered & is_async
         self.abandon = floats(frame, "abandon_s")
-        # the time a queued row left the queue: answered, abandoned, else its end (the run's
-        # end if unserved, the last try's if no_answer)
-        self.leave = np.where(self.answered, self.answer,
-                              np.where(self.abandoned, self.abandon, self.end))
-        self.wait = np.where(self.offered, self.leave - self.enqueue, np.nan)
         self.resolved = self.answered & flags(frame["resolved"])
         # Answered with no resolution recorded (e.g. a queue whose reasons model none).
         self.resolution_unknown = self.answered & frame["resolved"].isna().to_numpy()
@@ -83,6 +90,17 @@ class ContactArrays:
         self.callback = flags(frame["callback"])
         self.issue_id = frame["issue_id"].to_numpy(np.int64)
         self.customer_id = frame["customer_id"].to_numpy(np.int64)
+
+    def leave_s(self) -> np.ndarray:
+        """The time each queued row left the queue: answered, abandoned, else its end (the
+        run's end if unserved, the last try's if no_answer). Made on demand, as `wait_s`:
+        full-length arrays only the queue KPIs read are not kept through the other families."""
+        return np.where(self.answered, self.answer,
+                        np.where(self.abandoned, self.abandon, self.end))
+
+    def wait_s(self, leave_s: np.ndarray) -> np.ndarray:
+        """Seconds each offered row waited in the queue (NaN if not offered)."""
+        return np.where(self.offered, leave_s - self.enqueue, np.nan)
 
     def optional(self, name: str) -> pd.Series | None:
         """An optional column (see OPTIONAL_CONTACT_COLUMNS) cast to its type, or None."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kpis.context import ContactArrays, Context, flags, per_label, ratio
+from sim.kpis.context import ContactArrays, Context, by_chunks, flags, per_label, ratio
 from sim.kpis.settings import CostRates
 from sim.log_schema import IN_HOUSE
 
@@ -21,17 +21,21 @@ def cost_kpis(ctx: Context) -> dict:
     labour = _labour_cost(ctx, rates)
     partner = c.frame["partner"]
     vendor = flags(partner.notna() & (partner != IN_HOUSE))
-    per_contact = per_label(partner, _vendor_rate(rates, "per_handled_contact"))
-    per_minute = per_label(partner, _vendor_rate(rates, "per_handled_minute"))
-    charge = per_contact + per_minute * (c.handle + c.wrap) / 60.0
-    vendor_cost = g.total(charge, c.answered & vendor)
+
+    def charge(rows: slice) -> np.ndarray:
+        per_contact = per_label(partner.iloc[rows], _vendor_rate(rates, "per_handled_contact"))
+        per_minute = per_label(partner.iloc[rows], _vendor_rate(rates, "per_handled_minute"))
+        return per_contact + per_minute * (c.handle[rows] + c.wrap[rows]) / 60.0
+
+    vendor_cost = g.total(by_chunks(len(vendor), charge), c.answered & vendor)
     phone = flags(c.frame["channel"].isin(list(rates.telephony_channels)))
-    telephony = g.total(connected_s(c) / 60.0 * rates.telephony_per_minute, phone)
+    telephony = g.total(by_chunks(len(phone), lambda rows: connected_s(c, rows) / 60.0
+                                  * rates.telephony_per_minute), phone)
     total = labour + vendor_cost + telephony
     return {"total_cost": total, "cost_per_contact": ratio(total, g.count(c.answered))}
 
 
-def connected_s(c: ContactArrays) -> np.ndarray:
+def connected_s(c: ContactArrays, rows: slice) -> np.ndarray:
     """Seconds each row's customer is on the line, the time a carrier bills.
 
     From arrival (the IVR included) to the end of talk (answered: answer_s + handle_s, not
@@ -39,14 +43,16 @@ def connected_s(c: ContactArrays) -> np.ndarray:
     end (self-served: the IVR session). Unserved and no_answer rows pay their IVR only
     (arrival to enqueue). A transfer segment starts at its enqueue (segment 1 paid the
     IVR); a callback starts at the agent's reaching call (the customer hung up to wait).
+    Over `rows` only (a chunk: the temporaries of millions of rows never coexist).
     """
-    outcome = c.frame["outcome"]  # outbound calls are billed the same way
+    outcome = c.frame["outcome"].iloc[rows]  # outbound calls are billed the same way
     answered = flags(outcome == "answered")
-    start = np.where((c.segment > 1) & ~np.isnan(c.enqueue), c.enqueue, c.arrival)
-    start = np.where(c.callback & answered, c.answer, start)
+    enqueue, answer = c.enqueue[rows], c.answer[rows]
+    start = np.where((c.segment[rows] > 1) & ~np.isnan(enqueue), enqueue, c.arrival[rows])
+    start = np.where(c.callback[rows] & answered, answer, start)
     stop = np.select([answered, flags(outcome == "abandoned"),
                       flags(outcome.isin(["unserved", "no_answer"]))],
-                     [c.answer + c.handle, c.abandon, c.enqueue], c.end)
+                     [answer + c.handle[rows], c.abandon[rows], enqueue], c.end[rows])
     return stop - start
 
 

@@ -30,8 +30,10 @@ from sim.kpis.states import StateTotals, total_states
 from sim.kpis.validate import contact_rules, duplicate_ids
 from sim.kpis.validate_chunks import Tally
 
-FAMILIES = (volume_kpis, queue_kpis, handling_kpis, resolution_kpis, survey_kpis,
-            contact_mix_kpis, optional_column_kpis, cost_kpis)
+# The two families that read the issue table (ctx.issues, kept once built) come last, so
+# the others' temporaries never sit on top of it.
+FAMILIES = (volume_kpis, queue_kpis, survey_kpis, contact_mix_kpis, optional_column_kpis,
+            cost_kpis, handling_kpis, resolution_kpis)
 UNMAPPED_COLUMNS = "unmapped_columns"  # meta.extra key: columns an importer had to fill in
 Progress = Callable[[float], None]  # called with the fraction of the work done
 # What the engine scores: a log in memory, or a Parquet log read lean (log_reader.open_log).
@@ -166,7 +168,7 @@ def _checked_totals(log: ScoredLog, edge_s: float | None,
     """Check both tables chunk by chunk (one InputError naming every broken rule) and
     total the agent time, so neither table is copied whole into temporary arrays."""
     tally, contacts = Tally(), log.contacts
-    duplicate = duplicate_ids(contacts["contact_id"].to_numpy(np.int64))
+    duplicate = duplicate_ids(contacts["contact_id"].to_numpy())  # int64, or narrower
     for first in range(0, len(contacts), CHUNK_ROWS):
         chunk = contacts.iloc[first:first + CHUNK_ROWS]
         tally.add("contacts", contact_rules(chunk, (settings.ces_min, settings.ces_max),

@@ -29,19 +29,26 @@ def resolution_kpis(ctx: Context) -> dict:
 
 def survey_kpis(ctx: Context) -> dict:
     c, g, s = ctx.contacts, ctx.grouping, ctx.settings
-    scores = {name: floats(c.frame, name) for name in ("csat", "nps", "ces")}
-    answered = {name: c.inbound & ~np.isnan(v) for name, v in scores.items()}
-    responses = {name: g.count(mask) for name, mask in answered.items()}
-    csat, nps = scores["csat"], scores["nps"]
-    promoters = g.count(answered["nps"] & (nps >= 9))
-    detractors = g.count(answered["nps"] & (nps <= 6))
-    return {
-        "csat": ratio(g.count(answered["csat"] & (csat >= s.csat_satisfied_min)),
-                      responses["csat"]),
-        "csat_mean": ratio(g.total(csat, answered["csat"]), responses["csat"]),
-        "nps": 100.0 * ratio(promoters - detractors, responses["nps"]),
-        "ces": ratio(g.total(scores["ces"], answered["ces"]), responses["ces"]),
-    }
+
+    def answers(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(each row's answer, rows answered, responses per group): one score at a time,
+        so only one full-length float copy of a survey column exists at once."""
+        score = floats(c.frame, name)
+        answered = c.inbound & ~np.isnan(score)
+        return score, answered, g.count(answered)
+
+    csat, answered, responses = answers("csat")
+    out = {"csat": ratio(g.count(answered & (csat >= s.csat_satisfied_min)), responses),
+           "csat_mean": ratio(g.total(csat, answered), responses)}
+    del csat
+    nps, answered, responses = answers("nps")
+    promoters = g.count(answered & (nps >= 9))
+    detractors = g.count(answered & (nps <= 6))
+    out["nps"] = 100.0 * ratio(promoters - detractors, responses)
+    del nps
+    ces, answered, responses = answers("ces")
+    out["ces"] = ratio(g.total(ces, answered), responses)
+    return out
 
 
 def contact_mix_kpis(ctx: Context) -> dict:

@@ -69,13 +69,20 @@ class Grouping:
         return out
 
     def count_by_label(self, labels: pd.Series, mask: np.ndarray) -> dict[str, np.ndarray]:
-        """Per label of `labels` (over rows in `mask`): the count per group."""
-        rows = np.flatnonzero(mask)
-        label_code, uniques = pd.factorize(labels.iloc[rows], sort=True)
-        known = label_code >= 0
-        flat = self.contact_code[rows][known] * len(uniques) + label_code[known]
-        table = np.bincount(flat, minlength=self.n * len(uniques)).reshape(self.n, len(uniques))
-        return {str(label): table[:, i].astype(float) for i, label in enumerate(uniques)}
+        """Per label of `labels` (over rows in `mask`, labels in sorted order): the count per
+        group. Counted CHUNK_ROWS rows at a time (counts add up exactly)."""
+        label_code, uniques = row_codes(labels, sort=True)
+        size = self.n * len(uniques)
+        table = np.zeros(size, dtype=np.int64)
+        for first in range(0, len(mask), CHUNK_ROWS):
+            rows = slice(first, first + CHUNK_ROWS)
+            counted = mask[rows] & (label_code[rows] >= 0)
+            table += np.bincount(self.contact_code[rows][counted] * len(uniques)
+                                 + label_code[rows][counted], minlength=size)
+        table = table.reshape(self.n, len(uniques))
+        present = table.sum(axis=0) > 0
+        return {str(label): table[:, i].astype(float) for i, label in enumerate(uniques)
+                if present[i]}
 
     def groupable(self, table: str) -> bool:
         """Whether rows of `table` ("contacts" or "agent_states") carry every key."""
@@ -128,6 +135,15 @@ class Grouping:
             part = time_codes[key] if key in TIME_KEYS else self._label_maps[key][table][rows]
             code = code * size + part
         return code
+
+
+def row_codes(labels: pd.Series, sort: bool = False) -> tuple[np.ndarray, pd.Index]:
+    """(code of each row's label, -1 if missing; the labels). A Categorical's own codes (one
+    byte a row, no full-length int64 array; `sort` keeps its categories' order, which
+    open_log sorts), else pd.factorize's."""
+    if isinstance(labels.dtype, pd.CategoricalDtype):
+        return labels.cat.codes.to_numpy(), labels.cat.categories
+    return pd.factorize(labels, sort=sort)
 
 
 def spell_edge_s(keys: tuple[str, ...], interval_s: float) -> float | None:

@@ -1,8 +1,8 @@
 """A Parquet log read lean, so that a log of millions of contacts is scored in little memory.
 
 `open_log` reads only the contact columns the KPIs use, row group by row group, straight
-into preallocated numpy arrays; text stays dictionary-coded (a pandas Categorical: one
-small integer per row, each label once). The agent-state spells are not held at all:
+into preallocated numpy arrays of the narrowest type that holds the values exactly; text
+stays dictionary-coded (a pandas Categorical: one small integer per row, each label once). The agent-state spells are not held at all:
 the engine reads them again in chunks each time it totals agent time (kpis/states.py).
 Types are checked as the log contract's `conform` does, with the same one-line errors.
 A CSV log has no columns to read apart, so it is read whole by `read_log`.
@@ -28,6 +28,7 @@ from sim.kpis.catalogue import OPTIONAL_CONTACT_COLUMNS
 from sim.log_schema import AGENT_STATE_COLUMNS, CONTACT_COLUMNS, Column
 
 UNSCORED = ("attempt", "agent_id")  # contract columns no KPI reads (still required)
+ID_COLUMNS = ("issue_id", "customer_id")  # kept int64: the KPIs compute keys from them
 ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
 
 
@@ -46,6 +47,7 @@ class CompactLog:
         for batch in _batches(file, [c.name for c in AGENT_STATE_COLUMNS]):
             yield pd.DataFrame({c.name: _pandas(batch.column(c.name), c, "agent_states")
                                 for c in AGENT_STATE_COLUMNS}, copy=False)
+        pa.default_memory_pool().release_unused()  # the pages of the last batches
 
 
 def open_log(log_dir: str | os.PathLike) -> CompactLog | InteractionLog:
@@ -102,13 +104,17 @@ def _batches(file: pq.ParquetFile, columns: list[str]) -> Iterator[pa.RecordBatc
 
 
 class _Column:
-    """One contact column filled batch by batch: numbers into a preallocated array, text
-    as codes into labels kept once (sorted at the end, as pandas sorts labels)."""
+    """One contact column filled batch by batch into a preallocated array of the narrowest
+    type that holds every value exactly (widened when a batch needs it): text as codes
+    into labels kept once (sorted at the end, as pandas sorts labels), survey answers in
+    a float16, a segment number in an int8."""
 
     def __init__(self, spec: Column, n_rows: int):
         self.spec = spec
         self.text = spec.dtype == "str"
-        dtype = {"str": np.int32, "boolean": np.int8}.get(spec.dtype, spec.dtype)
+        narrow = spec.name not in ID_COLUMNS
+        dtype = {"str": np.int8, "boolean": np.int8, "bool": np.bool_, "float64": np.float16,
+                 "int64": np.int8 if narrow else np.int64}[spec.dtype]
         self.values = np.empty(n_rows, dtype=dtype)
         self.labels: dict[str, int] = {}
 
@@ -118,24 +124,51 @@ class _Column:
             codes, labels = _dictionary(array)
             lookup = np.array([self.labels.setdefault(label, len(self.labels))
                                for label in labels] + [-1], dtype=np.int32)
+            self._widen(lookup, first)
             self.values[rows] = lookup[codes]  # code -1 (missing) takes the last entry
         elif self.spec.dtype == "boolean":  # 1 true, 0 false, -1 missing
             flags = _cast(array, pa.bool_(), self.spec, "contacts")
             self.values[rows] = np.where(flags.is_null().to_numpy(zero_copy_only=False), -1,
                                          _numpy(pc.fill_null(flags, False)))
         else:
-            self.values[rows] = _numbers(array, self.spec, "contacts")
+            values = _numbers(array, self.spec, "contacts")
+            self._widen(values, first)
+            self.values[rows] = values
+
+    def _widen(self, values: np.ndarray, filled: int) -> None:
+        """Widen the column (keeping its first `filled` rows) until it holds `values`."""
+        while not _holds(self.values.dtype, values):
+            wider = np.empty(len(self.values), dtype=WIDER[self.values.dtype])
+            wider[:filled] = self.values[:filled]
+            self.values = wider
 
     def done(self):
         if self.text:
             labels = np.array(list(self.labels), dtype=object)
             order = np.argsort(labels.astype(str), kind="stable")
-            rank = np.empty(len(order) + 1, dtype=np.int32)
+            rank = np.empty(len(order) + 1, dtype=self.values.dtype)
             rank[order], rank[-1] = np.arange(len(order)), -1
             return pd.Categorical.from_codes(rank[self.values], categories=labels[order])
         if self.spec.dtype == "boolean":
             return pd.arrays.BooleanArray(self.values == 1, self.values < 0)
         return self.values
+
+
+WIDER = {np.dtype(a): np.dtype(b) for a, b in (
+    (np.int8, np.int16), (np.int16, np.int32), (np.int32, np.int64),
+    (np.float16, np.float32), (np.float32, np.float64))}
+
+
+def _holds(dtype: np.dtype, values: np.ndarray) -> bool:
+    """Whether `dtype` holds every one of `values` exactly (NaN as NaN)."""
+    if dtype not in WIDER or values.dtype == np.bool_:
+        return True
+    if dtype.kind == "f":
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            return np.array_equal(values.astype(dtype).astype(values.dtype), values,
+                                  equal_nan=True)
+    limits = np.iinfo(dtype)
+    return len(values) == 0 or (limits.min <= values.min() and values.max() <= limits.max)
 
 
 def _pandas(array: pa.Array, spec: Column, table: str):

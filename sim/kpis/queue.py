@@ -25,12 +25,16 @@ def volume_kpis(ctx: Context) -> dict:
 def queue_kpis(ctx: Context) -> dict:
     c, g, s = ctx.contacts, ctx.grouping, ctx.settings
     live = c.live
+    leave_s = c.leave_s()
+    queued_s, wait_pieces = g.spell_totals(c.enqueue, leave_s, "contacts", np.flatnonzero(live))
+    wait = c.wait_s(leave_s)  # NaN if not offered
+    del leave_s
     answered, abandoned = live & c.answered, live & c.abandoned
     offered_n, answered_n = g.count(live), g.count(answered)
     abandoned_n = g.count(abandoned)
     grace_s = per_label(c.frame["queue"], s.grace_s)  # each row's queue's grace
-    short_n = g.count(abandoned & (c.wait <= grace_s))
-    within_t_n = g.count(answered & (c.wait <= s.sl_threshold_s))
+    short_n = g.count(abandoned & (wait <= grace_s))
+    within_t_n = g.count(answered & (wait <= s.sl_threshold_s))
     sl_denominator = {
         "answered_within_t_over_offered": offered_n,
         "answered_within_t_over_offered_minus_short_abandons": offered_n - short_n,
@@ -41,28 +45,27 @@ def queue_kpis(ctx: Context) -> dict:
         "abandoned_minus_short_over_offered_minus_short": ratio(abandoned_n - short_n,
                                                                 offered_n - short_n),
     }[s.abandon_variant]
-    queued_s, wait_pieces = g.spell_totals(c.enqueue, c.leave, "contacts", np.flatnonzero(live))
     # no live row arrived in the group nor waited in it: no data (e.g. an e-mail-only
     # channel), not an empty queue
     seen = (offered_n > 0) | (wait_pieces > 0)
     return {
         "service_level": ratio(within_t_n, sl_denominator),
-        "asa": ratio(g.total(c.wait, answered), answered_n),
-        "avg_wait_all": ratio(g.total(c.wait, live), offered_n),
+        "asa": ratio(g.total(wait, answered), answered_n),
+        "avg_wait_all": ratio(g.total(wait, live), offered_n),
         "abandon_rate": abandon_rate,
         "answer_rate": ratio(answered_n, offered_n),
-        "max_wait": g.maximum(c.wait, live),
+        "max_wait": g.maximum(wait, live),
         "queue_len": np.where(seen, ratio(queued_s, g.observed_s), np.nan),
-        **first_response_kpis(ctx),
+        **first_response_kpis(ctx, wait),
     }
 
 
-def first_response_kpis(ctx: Context) -> dict:
+def first_response_kpis(ctx: Context, wait: np.ndarray) -> dict:
     c, g = ctx.contacts, ctx.grouping
     replied = c.async_ & c.answered
-    code, response_s = g.contact_code[replied], c.wait[replied]
+    code, response_s = g.contact_code[replied], wait[replied]
     return {
-        "first_response_time": ratio(g.total(c.wait, replied), g.count(replied)),
+        "first_response_time": ratio(g.total(wait, replied), g.count(replied)),
         "first_response_time_median": group_quantile(code, response_s, g.n, 0.5),
         "first_response_time_p90": group_quantile(code, response_s, g.n, 0.9),
     }

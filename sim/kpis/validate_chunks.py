@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
+from sim.kpis.grouping import row_codes
 from sim.kpis.validate import (MAX_ROWS_SHOWN, OVERLAP_RULE, OVERLAP_TOLERANCE_S,
                                overlap_rule, overlapping_spells, problem_line,
                                raise_problems, spell_times, value_at)
@@ -117,10 +118,7 @@ def label_codes(labels: pd.Series, code_of: dict, missing: int = -1) -> np.ndarr
     """Each row's label as a code that holds across chunks (`code_of` grows: label ->
     code, from len(code_of) on); `missing` for a missing label. A Categorical's own codes
     are used, so no chunk's labels are hashed row by row."""
-    if isinstance(labels.dtype, pd.CategoricalDtype):
-        local, uniques = labels.cat.codes.to_numpy(), labels.cat.categories
-    else:
-        local, uniques = pd.factorize(labels)
+    local, uniques = row_codes(labels)
     lookup = [code_of.setdefault(u, len(code_of)) for u in uniques]
     return np.array(lookup + [missing], dtype=np.int64)[local]
 
