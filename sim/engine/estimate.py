@@ -15,8 +15,8 @@ from sim.errors import InputError
 from sim.scenario import Scenario
 
 # Peak memory per contact above imports, rounded up: measured (benchmarks/bench_scale.py,
-# 1,078,489 contacts) at 766 bytes for a run built in memory; a streamed run's 174 MB
-# is 650 bytes per contact of a day (216,000) plus a batch (50,000). Behaviours add
+# 1,078,489 contacts) at 671-690 bytes for a run built in memory; a streamed run's 175 MB
+# is 660 bytes per contact of a day (216,000) plus a batch (50,000). Behaviours add
 # follow-up contacts, which `expected_contacts` does not count.
 BYTES_PER_CONTACT = 850
 
