@@ -43,11 +43,6 @@ def scenario(days: int):
     })
 
 
-def peak_rss_mib() -> float:
-    with open("/proc/self/status") as status:
-        return float(next(line.split()[1] for line in status if line.startswith("VmHWM:"))) / 1024
-
-
 def current_rss_mib() -> float:
     with open("/proc/self/status") as status:
         return float(next(line.split()[1] for line in status if line.startswith("VmRSS:"))) / 1024
@@ -56,6 +51,7 @@ def current_rss_mib() -> float:
 def child(days: int, mode: str) -> None:
     """In a fresh process: one run, its figures as JSON on stdout."""
     import pyarrow.parquet  # noqa: F401  (imports count as the floor, not as the run)
+    from bench_engine import peak_rss_kib
 
     from sim.engine import simulate, simulate_to
 
@@ -72,7 +68,7 @@ def child(days: int, mode: str) -> None:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     print(json.dumps({"contacts": contacts, "seconds": seconds, "floor_mib": floor_mib,
-                      "peak_mib": peak_rss_mib()}))
+                      "peak_mib": peak_rss_kib() / 1024}))
 
 
 def run_child(days: int, mode: str) -> dict:
