@@ -81,6 +81,9 @@ class Run(AgentDuty):
         self.first_overflow: list[bool] = []
         self.next_first = 0
         self.next_s = INF  # enqueue time of the next first contact (run_until_empty's feed)
+        self.today = None  # the current day's customers (Customers), admitted interval by interval
+        self.today_rows: list[int] = []  # where each of its intervals starts in it
+        self.roster_days: list[list[tuple]] = []  # duty events not yet scheduled, by day
         # Fast lanes for the plain inbound case: no rule at arrival, nothing but handle time.
         self.plain_queue = [r.overflow_line < 0 and r.callback is None for r in self.do.queue_rules]
         self.plain_handling = [not (self.is_chat[q] or self.do.queue_rules[q].callback or self.do.models_outcome[q])
